@@ -1,0 +1,130 @@
+// Ledgerbridge UI glue: accessible row menus, the form dialog and toasts. Everything
+// initialises on htmx:load so rows swapped in later behave like rows from the first render.
+(function () {
+  "use strict";
+
+  function menuItems(menu) {
+    return Array.from(menu.querySelectorAll('[role="menuitem"]'));
+  }
+
+  function closeMenu(root, focusButton) {
+    const button = root.querySelector(".menu-button");
+    const menu = root.querySelector('[role="menu"]');
+    if (!menu || menu.hidden) return;
+    menu.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    if (focusButton) button.focus();
+  }
+
+  function openMenu(root, focusLast) {
+    document.querySelectorAll("[data-menu]").forEach(function (other) {
+      if (other !== root) closeMenu(other, false);
+    });
+    const button = root.querySelector(".menu-button");
+    const menu = root.querySelector('[role="menu"]');
+    menu.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    const items = menuItems(menu);
+    // Disabled items stay focusable by arrow keys so their hint can be read.
+    if (items.length) items[focusLast ? items.length - 1 : 0].focus();
+  }
+
+  function initMenu(root) {
+    if (root.dataset.menuReady) return;
+    root.dataset.menuReady = "1";
+    const button = root.querySelector(".menu-button");
+    const menu = root.querySelector('[role="menu"]');
+    button.addEventListener("click", function () {
+      if (menu.hidden) openMenu(root, false);
+      else closeMenu(root, true);
+    });
+    button.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        openMenu(root, event.key === "ArrowUp");
+      }
+    });
+    menu.addEventListener("keydown", function (event) {
+      const items = menuItems(menu);
+      const index = items.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closeMenu(root, true);
+      } else if (event.key === "ArrowDown") {
+        event.preventDefault();
+        items[(index + 1) % items.length].focus();
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        items[(index - 1 + items.length) % items.length].focus();
+      } else if (event.key === "Home") {
+        event.preventDefault();
+        items[0].focus();
+      } else if (event.key === "End") {
+        event.preventDefault();
+        items[items.length - 1].focus();
+      } else if (event.key === "Tab") {
+        closeMenu(root, false);
+      }
+    });
+    menu.addEventListener("click", function (event) {
+      const item = event.target.closest('[role="menuitem"]');
+      if (item && item.getAttribute("aria-disabled") !== "true") closeMenu(root, false);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("[data-menu]").forEach(function (root) {
+      if (!root.contains(event.target)) closeMenu(root, false);
+    });
+  });
+
+  function showToast(message, level) {
+    const box = document.getElementById("toasts");
+    if (!box || !message) return;
+    const toast = document.createElement("div");
+    toast.className = "toast toast-" + (level || "info");
+    toast.setAttribute("role", level === "error" ? "alert" : "status");
+    toast.textContent = message;
+    box.appendChild(toast);
+    setTimeout(function () { toast.remove(); }, level === "error" ? 8000 : 4000);
+  }
+
+  document.addEventListener("toast", function (event) {
+    showToast(event.detail.message, event.detail.level);
+  });
+
+  document.addEventListener("htmx:responseError", function (event) {
+    const xhr = event.detail.xhr;
+    // Responses that carry their own toast (HX-Trigger) already told the user what happened.
+    if (xhr.getResponseHeader("HX-Trigger")) return;
+    showToast(xhr.status === 0 ? "The server did not answer. Check your connection." : "That did not work (" + xhr.status + "). Try again.", "error");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showToast("The server did not answer. Check your connection.", "error");
+  });
+
+  // The dialog opens when a form is swapped into it and closes on the server's "close-dialog" event.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const modal = document.getElementById("modal");
+    if (event.detail.target && event.detail.target.id === "dialog" && modal && !modal.open) {
+      modal.showModal();
+      const first = modal.querySelector("input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+    }
+  });
+  document.addEventListener("close-dialog", function () {
+    const modal = document.getElementById("modal");
+    if (modal && modal.open) modal.close();
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.matches("[data-close-dialog]")) {
+      event.preventDefault();
+      document.getElementById("modal").close();
+    }
+  });
+
+  document.addEventListener("htmx:load", function (event) {
+    event.detail.elt.querySelectorAll("[data-menu]").forEach(initMenu);
+    if (event.detail.elt.matches && event.detail.elt.matches("[data-menu]")) initMenu(event.detail.elt);
+  });
+})();

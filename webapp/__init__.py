@@ -1,0 +1,63 @@
+"""Ledgerbridge: client billing for accounting firms, kept in step with QuickBooks Online."""
+
+from flask import Flask
+
+from .config import INSTANCE_DIR, Config
+
+
+def create_app(config: type[Config] | dict | None = None) -> Flask:
+    """Create the app; `config` is a config class or a mapping of overrides (tests pass data)."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+
+    from . import models  # noqa: F401  (registers the tables before Migrate looks at them)
+    from .extensions import csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+
+    from . import auth, billing, clients, errors, settings
+    from .cli import register_cli
+    from .htmx import add_vary_header
+    from .queue import init_queue
+
+    init_queue(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(clients.bp)
+    app.register_blueprint(billing.bp)
+    app.register_blueprint(settings.bp)
+    errors.register(app)
+    register_cli(app)
+    app.after_request(add_vary_header)
+    app.add_url_rule("/", endpoint="index", view_func=_index)
+    app.add_url_rule("/healthz", endpoint="healthz", view_func=_healthz)
+    return app
+
+
+def _index():
+    from flask import redirect, url_for
+
+    return redirect(url_for("billing.invoices"))
+
+
+def _healthz():
+    """Return 200 when the database answers; used by `make run` and load balancers."""
+    from sqlalchemy import text
+
+    from .extensions import db
+
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("billing", __name__, url_prefix="/billing")
+
+from . import views  # noqa: E402, F401

@@ -1,0 +1,56 @@
+"""Configuration read from the environment, with defaults that run the offline demo."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ledgerbridge.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    RQ_QUEUES = os.environ.get("RQ_QUEUES", "quickbooks").split(",")
+    JOB_TIMEOUT = env_int("JOB_TIMEOUT", 120)
+    # Rows stuck in Syncing…/Unsyncing… longer than this are re-enqueued by the sweeper.
+    SYNC_STUCK_AFTER_SECONDS = env_int("SYNC_STUCK_AFTER_SECONDS", 300)
+    PAGE_SIZE = env_int("PAGE_SIZE", 50)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    # QuickBooks Online. Only hosts and keys differ between the emulator and Intuit.
+    QBO_ENVIRONMENT = os.environ.get("QBO_ENVIRONMENT", "emulator")
+    QBO_EMULATOR_URL = os.environ.get("QBO_EMULATOR_URL", "http://127.0.0.1:5055")
+    QBO_CLIENT_ID = os.environ.get("QBO_CLIENT_ID", "ledgerbridge-demo")
+    QBO_CLIENT_SECRET = os.environ.get("QBO_CLIENT_SECRET", "ledgerbridge-demo-secret")
+    QBO_REDIRECT_URI = os.environ.get("QBO_REDIRECT_URI", "")
+    QBO_WEBHOOK_VERIFIER_TOKEN = os.environ.get("QBO_WEBHOOK_VERIFIER_TOKEN", "")
+    QBO_MINOR_VERSION = env_int("QBO_MINOR_VERSION", 75)
+    QBO_TIMEOUT_SECONDS = float(os.environ.get("QBO_TIMEOUT_SECONDS", "20"))
+    # Fernet key (urlsafe base64, 32 bytes) for OAuth tokens at rest; derived from SECRET_KEY when unset.
+    TOKEN_ENCRYPTION_KEY = os.environ.get("TOKEN_ENCRYPTION_KEY", "")
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False
+    REDIS_URL = "redis://127.0.0.1:1/0"  # tests that need Redis pass their own

@@ -1,0 +1,49 @@
+"""All models, importable from one place: `from webapp.models import Payment`."""
+
+from .billing import (
+    ClientAccount,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+    Refund,
+)
+from .firm import Firm, QboAccount, QboConnection, Role, User
+from .sync import (
+    PENDING_STATUSES,
+    SYNCABLE_STATUSES,
+    SyncedRecordMixin,
+    SyncEvent,
+    SyncReason,
+    SyncStatus,
+)
+from .types import ZERO, utcnow
+
+SYNCED_MODELS = {m.RECORD_TYPE: m for m in (ClientAccount, Invoice, Payment, Refund)}
+
+__all__ = [
+    "ClientAccount",
+    "Firm",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "PENDING_STATUSES",
+    "Payment",
+    "PaymentMethod",
+    "PaymentSource",
+    "QboAccount",
+    "QboConnection",
+    "Refund",
+    "Role",
+    "SYNCABLE_STATUSES",
+    "SYNCED_MODELS",
+    "SyncEvent",
+    "SyncReason",
+    "SyncStatus",
+    "SyncedRecordMixin",
+    "User",
+    "ZERO",
+    "utcnow",
+]

@@ -1,0 +1,163 @@
+"""Client accounts, invoices, payments and refunds: the rows that sync to QuickBooks."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Date, Enum, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .sync import SyncedRecordMixin
+from .types import ZERO, Money, UTCDateTime, utcnow
+
+
+def _enum(enum_cls, length: int = 16) -> Enum:
+    """Store StrEnums by value in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return Enum(
+        enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
+
+
+class InvoiceStatus(StrEnum):
+    UNPAID = "unpaid"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+
+    @property
+    def label(self) -> str:
+        return {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid"}[self.value]
+
+
+class PaymentMethod(StrEnum):
+    CASH = "cash"
+    CHECK = "check"
+    BANK_TRANSFER = "bank_transfer"
+    CARD = "card"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class PaymentSource(StrEnum):
+    MANUAL = "manual"
+    ONLINE = "online"
+    QUICKBOOKS = "quickbooks"
+
+    @property
+    def label(self) -> str:
+        return {"manual": "Recorded by hand", "online": "Online", "quickbooks": "QuickBooks"}[
+            self.value
+        ]
+
+
+class ClientAccount(SyncedRecordMixin, db.Model):
+    __tablename__ = "client_account"
+    __table_args__ = (
+        UniqueConstraint("firm_id", "display_name"),
+        Index("ix_client_account_firm_name", "firm_id", "display_name"),
+    )
+    RECORD_TYPE = "client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    address: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    invoices: Mapped[list["Invoice"]] = relationship(back_populates="client")
+
+
+class Invoice(SyncedRecordMixin, db.Model):
+    __table_args__ = (
+        UniqueConstraint("firm_id", "number"),
+        Index("ix_invoice_firm_issue", "firm_id", "issue_date"),
+    )
+    RECORD_TYPE = "invoice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client_account.id"), index=True)
+    number: Mapped[str] = mapped_column(String(21))  # QBO DocNumber allows at most 21 characters
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    total: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    balance: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        _enum(InvoiceStatus), default=InvoiceStatus.UNPAID
+    )
+    memo: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    client: Mapped[ClientAccount] = relationship(back_populates="invoices")
+    lines: Mapped[list["InvoiceLine"]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list["Payment"]] = relationship(back_populates="invoice")
+
+
+class InvoiceLine(db.Model):
+    __tablename__ = "invoice_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(String(4000))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 2, asdecimal=True), default=Decimal("1"))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class Payment(SyncedRecordMixin, db.Model):
+    __table_args__ = (Index("ix_payment_firm_received", "firm_id", "received_on"),)
+    RECORD_TYPE = "payment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client_account.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoice.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    refunded_amount: Mapped[Decimal] = mapped_column(Money, default=ZERO)
+    received_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod), default=PaymentMethod.OTHER)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(String(1000))
+    source: Mapped[PaymentSource] = mapped_column(
+        _enum(PaymentSource), default=PaymentSource.MANUAL
+    )
+    # The "Sync this payment with QuickBooks" box as the user left it (always True for online payments).
+    sync_requested: Mapped[bool] = mapped_column(default=True)
+    # The QBO account the payment was deposited to when it synced.
+    qbo_deposit_account_id: Mapped[str | None] = mapped_column(String(64))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    client: Mapped[ClientAccount] = relationship()
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")
+    refunds: Mapped[list["Refund"]] = relationship(back_populates="payment", order_by="Refund.id")
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.amount - self.refunded_amount
+
+
+class Refund(SyncedRecordMixin, db.Model):
+    RECORD_TYPE = "refund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    refunded_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    payment: Mapped[Payment] = relationship(back_populates="refunds")

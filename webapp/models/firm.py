@@ -1,0 +1,115 @@
+"""Firms, their users, and their QuickBooks connection."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    STAFF = "staff"
+
+
+class Firm(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "Sync manually created payments with QuickBooks": the default of each payment's own box.
+    sync_manual_payments: Mapped[bool] = mapped_column(default=True)
+    # "Define 'Deposit to' account for payments": off means Undeposited Funds.
+    deposit_account_enabled: Mapped[bool] = mapped_column(default=False)
+    deposit_account_qbo_id: Mapped[str | None] = mapped_column(String(64))
+    deposit_account_name: Mapped[str | None] = mapped_column(String(120))
+
+    users: Mapped[list["User"]] = relationship(back_populates="firm")
+    qbo_connection: Mapped["QboConnection | None"] = relationship(back_populates="firm")
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=8, values_callable=lambda e: [m.value for m in e]),
+        default=Role.STAFF,
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    firm: Mapped[Firm] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        # werkzeug's default is scrypt (n=2**15, r=8, p=1), a memory-hard KDF.
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def can_manage_integrations(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class QboConnection(db.Model):
+    """The firm's link to one QuickBooks company; tokens are encrypted at rest."""
+
+    __tablename__ = "qbo_connection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), unique=True)
+    realm_id: Mapped[str] = mapped_column(String(64))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    access_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    refresh_token_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    connected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disconnected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    refresh_failing: Mapped[bool] = mapped_column(default=False)
+    accounts_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    firm: Mapped[Firm] = relationship(back_populates="qbo_connection")
+    connected_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_connected(self) -> bool:
+        return self.disconnected_at is None and self.refresh_token_encrypted is not None
+
+
+class QboAccount(db.Model):
+    """A cached QBO Account (Bank / Other Current Asset) offered as a deposit account."""
+
+    __tablename__ = "qbo_account"
+    __table_args__ = (UniqueConstraint("firm_id", "realm_id", "qbo_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    realm_id: Mapped[str] = mapped_column(String(64))
+    qbo_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    account_type: Mapped[str] = mapped_column(String(64))
+    account_sub_type: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,127 @@
+"""QuickBooks sync state carried by every syncable row, and the sync history."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+
+class SyncStatus(StrEnum):
+    NOT_SYNCED = "not_synced"
+    SYNCING = "syncing"
+    SYNCED = "synced"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNSYNCING = "unsyncing"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def is_final(self) -> bool:
+        """False while a job is queued or running for the row: its badge keeps polling."""
+        return self not in (SyncStatus.SYNCING, SyncStatus.UNSYNCING)
+
+    @property
+    def can_sync(self) -> bool:
+        return self in SYNCABLE_STATUSES
+
+    @property
+    def can_unsync(self) -> bool:
+        return self is SyncStatus.SYNCED
+
+
+_LABELS = {
+    SyncStatus.NOT_SYNCED: "Not synced",
+    SyncStatus.SYNCING: "Syncing…",
+    SyncStatus.SYNCED: "Synced",
+    SyncStatus.FAILED: "Failed",
+    SyncStatus.SKIPPED: "Skipped",
+    SyncStatus.UNSYNCING: "Unsyncing…",
+}
+SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED)
+PENDING_STATUSES = (SyncStatus.SYNCING, SyncStatus.UNSYNCING)
+
+
+class SyncReason(StrEnum):
+    """Why a row is Skipped or Failed, as a stable code; the message says it in words."""
+
+    SYNC_OFF_FOR_PAYMENT = "sync_off_for_payment"
+    SYNC_OFF_FOR_FIRM = "sync_off_for_firm"
+    ALREADY_IN_QBO = "already_in_qbo"
+    CLIENT_NOT_SYNCED = "client_not_synced"
+    PAYMENT_NOT_SYNCED = "payment_not_synced"
+    NOT_CONNECTED = "not_connected"
+    QBO_FAULT = "qbo_fault"
+    QBO_UNAVAILABLE = "qbo_unavailable"
+    AUTH_FAILED = "auth_failed"
+    NAME_CLASH = "name_clash"
+    DEPOSIT_ACCOUNT_INVALID = "deposit_account_invalid"
+    QUEUE_UNAVAILABLE = "queue_unavailable"
+    INTERNAL_ERROR = "internal_error"
+
+
+SKIP_MESSAGES = {
+    SyncReason.SYNC_OFF_FOR_PAYMENT: "Sync turned off for this payment",
+}
+
+
+class SyncedRecordMixin:
+    """Columns that hold a row's own QuickBooks state; the database is the only source of truth."""
+
+    qbo_status: Mapped[SyncStatus] = mapped_column(
+        Enum(
+            SyncStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
+        default=SyncStatus.NOT_SYNCED,
+        index=True,
+    )
+    qbo_id: Mapped[str | None] = mapped_column(String(64))
+    qbo_sync_token: Mapped[str | None] = mapped_column(String(32))
+    # The QBO company (realmId) that qbo_id belongs to.
+    qbo_realm_id: Mapped[str | None] = mapped_column(String(64))
+    qbo_reason: Mapped[str | None] = mapped_column(String(40))
+    qbo_message: Mapped[str | None] = mapped_column(Text)
+    qbo_error_code: Mapped[str | None] = mapped_column(String(16))
+    qbo_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    qbo_status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Bumped each time the row is unsynced, so a later re-create gets a fresh requestid.
+    qbo_sync_generation: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def sync_status(self) -> SyncStatus:
+        return self.qbo_status
+
+    def mark_skipped(self, reason: SyncReason, message: str | None = None) -> None:
+        self.qbo_status = SyncStatus.SKIPPED
+        self.qbo_reason = reason.value
+        self.qbo_message = message or SKIP_MESSAGES.get(reason, reason.value)
+        self.qbo_status_changed_at = utcnow()
+
+
+class SyncEvent(db.Model):
+    """One line of the sync history: who did what to which row, and how it ended."""
+
+    __tablename__ = "sync_event"
+    __table_args__ = (Index("ix_sync_event_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    action: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str] = mapped_column(String(16))
+    qbo_id: Mapped[str | None] = mapped_column(String(64))
+    request_summary: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+def record_type_of(record) -> str:
+    return type(record).RECORD_TYPE

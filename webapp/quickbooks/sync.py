@@ -1,0 +1,161 @@
+"""Start sync and unsync of a row: compare-and-set its status, record history, enqueue the job.
+
+Views call these; they never talk to QBO. The row's status in the database is the lock:
+only the request whose UPDATE ... WHERE status IN (...) matched may enqueue a job.
+"""
+
+import logging
+
+from redis.exceptions import RedisError
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import (
+    SYNCABLE_STATUSES,
+    Invoice,
+    Payment,
+    PaymentSource,
+    Refund,
+    SyncEvent,
+    SyncReason,
+    SyncStatus,
+    User,
+    utcnow,
+)
+from ..queue import enqueue_job
+
+log = logging.getLogger(__name__)
+
+SYNC_JOB = "webapp.quickbooks.jobs.run_sync"
+UNSYNC_JOB = "webapp.quickbooks.jobs.run_unsync"
+
+
+class SyncNotAllowed(Exception):
+    """The action is not possible for this row now; the message says why, in plain words."""
+
+
+def sync_blocker(record) -> str | None:
+    """Return why "Sync … to QuickBooks" is unavailable for the row, or None when it may run."""
+    if not record.qbo_status.can_sync:
+        return None if record.qbo_status.is_final else "A sync is already running"
+    if isinstance(record, Invoice) and record.client.qbo_status is not SyncStatus.SYNCED:
+        return "Sync the client account first"
+    if isinstance(record, Refund) and record.payment.qbo_status is not SyncStatus.SYNCED:
+        return "Sync the payment first"
+    return None
+
+
+def request_sync(record, user: User | None) -> bool:
+    """Mark the row Syncing… and enqueue its sync job.
+
+    Returns:
+        True if this call started a job, False if one was already pending for the row.
+
+    Raises:
+        SyncNotAllowed: the row cannot be synced now (the message says why).
+    """
+    if record.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
+        return False
+    if not record.qbo_status.can_sync:
+        raise SyncNotAllowed("This row is already in QuickBooks.")
+    blocker = sync_blocker(record)
+    if blocker:
+        raise SyncNotAllowed(blocker)
+    return _start(record, user, SYNCABLE_STATUSES, SyncStatus.SYNCING, "sync", SYNC_JOB)
+
+
+def request_unsync(record, user: User | None) -> bool:
+    """Mark the row Unsyncing… and enqueue its unsync job (see request_sync)."""
+    if record.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
+        return False
+    if not record.qbo_status.can_unsync:
+        raise SyncNotAllowed("Only synced rows can be unsynced.")
+    return _start(record, user, (SyncStatus.SYNCED,), SyncStatus.UNSYNCING, "unsync", UNSYNC_JOB)
+
+
+def sync_after_create(record, user: User | None) -> bool:
+    """Apply the article's creation rules to a new row (already flushed) and start a sync if due.
+
+    Manual payments whose box was cleared are Skipped with the reason; online payments always
+    sync; a payment, invoice or refund syncs by itself when the firm is connected and what it
+    depends on is already in QBO.
+    """
+    if (
+        isinstance(record, Payment)
+        and record.source is PaymentSource.MANUAL
+        and not record.sync_requested
+    ):
+        record.mark_skipped(SyncReason.SYNC_OFF_FOR_PAYMENT)
+        _history(record, user, "create", "skipped", message=record.qbo_message)
+        db.session.commit()
+        return False
+    connection = record_firm_connection(record)
+    if connection is None or not connection.is_connected or sync_blocker(record):
+        db.session.commit()
+        return False
+    if isinstance(record, Payment) and record.invoice.client.qbo_status is not SyncStatus.SYNCED:
+        db.session.commit()
+        return False
+    db.session.commit()
+    return request_sync(record, user)
+
+
+def record_firm_connection(record):
+    from ..models import QboConnection
+
+    return db.session.execute(
+        db.select(QboConnection).filter_by(firm_id=record.firm_id)
+    ).scalar_one_or_none()
+
+
+def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
+    model = type(record)
+    claimed = db.session.execute(
+        update(model)
+        .where(model.id == record.id, model.qbo_status.in_(from_statuses))
+        .values(
+            qbo_status=to_status,
+            qbo_status_changed_at=utcnow(),
+            qbo_reason=None,
+            qbo_message=None,
+            qbo_error_code=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        # Another click or worker got there first; its job owns the row.
+        db.session.rollback()
+        db.session.refresh(record)
+        return False
+    _history(record, user, action, "queued")
+    db.session.commit()
+    db.session.refresh(record)
+    try:
+        enqueue_job(job_path, model.RECORD_TYPE, record.id, user.id if user else None)
+    except RedisError as error:
+        log.warning(
+            "could not enqueue %s for %s %s: %s", action, model.RECORD_TYPE, record.id, error
+        )
+        record.qbo_status = SyncStatus.FAILED
+        record.qbo_reason = SyncReason.QUEUE_UNAVAILABLE.value
+        record.qbo_message = "The background queue is not reachable. Try again in a minute."
+        record.qbo_status_changed_at = utcnow()
+        _history(record, user, action, "failed", message=record.qbo_message)
+        db.session.commit()
+    return True
+
+
+def _history(record, user, action, outcome, message=None, qbo_id=None, summary=None) -> SyncEvent:
+    event = SyncEvent(
+        firm_id=record.firm_id,
+        record_type=type(record).RECORD_TYPE,
+        record_id=record.id,
+        user_id=user.id if user else None,
+        action=action,
+        outcome=outcome,
+        qbo_id=qbo_id or record.qbo_id,
+        request_summary=summary,
+        message=message,
+    )
+    db.session.add(event)
+    return event
