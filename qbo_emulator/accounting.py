@@ -1,0 +1,272 @@
+"""The Accounting API v3 routes under /v3/company/<realmId>/."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, current_app, request
+
+from . import faults, guard, query
+from .clock import parse_datetime, qbo_datetime, utc_iso
+from .entities import ENTITY_BY_PATH, REGISTRY, Books
+
+bp = Blueprint("qbo_accounting", __name__, url_prefix="/v3/company/<realm>")
+
+BATCH_LIMIT = 30  # [V] items per batch
+CDC_DAYS = 30  # [V] lookback window
+CDC_MAX = 1000  # [V] objects per CDC response
+
+
+def emu():
+    return current_app.extensions["qbo_emulator"]
+
+
+def entity_name(path_name: str) -> str:
+    name = ENTITY_BY_PATH.get(path_name)
+    if name is None:
+        raise faults.QBOFault(
+            "404", "Resource not found", f"Unsupported resource: {path_name}", status=404
+        )
+    return name
+
+
+def api_call(realm: str, work, write: bool = False, batch: bool = False) -> Response:
+    """Run `work(books) -> dict` with everything Intuit puts around an API call."""
+    state = emu()
+    store, clock = state.store, state.clock
+    client_id, key = None, None
+    try:
+        if store.company(realm) is None:
+            raise faults.QBOFault(
+                "610", "Object Not Found", f"Company {realm} does not exist", status=404
+            )
+        client_id = guard.authenticate(store, clock, realm)
+        settings = store.get_faults(realm)
+        key = (realm, client_id)
+        state.throttle.enter(key, batch=batch, enforce=bool(settings.get("throttling")))
+        try:
+            response = _run(state, realm, client_id, settings, work, write)
+        finally:
+            state.throttle.exit(key)
+    except faults.QBOFault as fault:
+        response = faults.fault_response(fault, clock.now())
+    store.log_request(
+        realm,
+        client_id,
+        request.method,
+        request.full_path.rstrip("?"),
+        request.args.get("requestid"),
+        response.status_code,
+    )
+    return response
+
+
+def _run(state, realm, client_id, settings, work, write) -> Response:
+    store, clock = state.store, state.clock
+    roll = state.rng.random()
+    edge = 0.0
+    for status, rate_key in (
+        (500, "error_500_rate"),
+        (503, "error_503_rate"),
+        (429, "error_429_rate"),
+    ):
+        edge += settings.get(rate_key, 0.0)
+        if roll < edge:
+            raise faults.throttled() if status == 429 else faults.system_error(status)
+    guard.sleep_ms(settings.get("latency_ms", 0))
+    requestid = request.args.get("requestid")
+    ttl = float(current_app.config["REQUESTID_TTL_SECONDS"])
+    with store.tx():
+        if requestid:
+            replay = guard.replay_or_reserve(store, clock, ttl, realm, client_id, requestid)
+            if replay is not None:
+                return replay
+        try:
+            with store.savepoint():
+                body = work(Books(store, realm, clock, state.emit))
+            response = faults.json_response(body, clock.now())
+        except faults.QBOFault as fault:
+            response = faults.fault_response(fault, clock.now())
+        if requestid:
+            guard.remember(store, realm, client_id, requestid, response)
+    lost = (
+        write
+        and response.status_code == 200
+        and state.rng.random() < settings.get("lost_response_rate", 0.0)
+    )
+    if lost:
+        if settings.get("lost_response_mode") == "timeout":
+            guard.sleep_ms(settings.get("lost_response_sleep_ms", 30000))
+            return response
+        return faults.fault_response(faults.system_error(500), clock.now())
+    return response
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict):
+        raise faults.unsupported(
+            "Request has invalid or unsupported property: body is not a JSON object"
+        )
+    return data
+
+
+@bp.post("/<entity>")
+def write_entity(realm, entity):
+    """Create, update, delete or void one entity."""
+
+    def work(books):
+        name = entity_name(entity)
+        obj = books.write(
+            name, _json_body(), request.args.get("operation"), request.args.get("include")
+        )
+        return {name: obj}
+
+    return api_call(realm, work, write=True)
+
+
+@bp.get("/<entity>/<entity_id>")
+def read_entity(realm, entity, entity_id):
+    """Read one entity by Id (CompanyInfo is read by realm id)."""
+
+    def work(books):
+        name = entity_name(entity)
+        if REGISTRY[name].kind == "singleton":
+            return {name: books.read(name, "1")}
+        return {name: books.read(name, entity_id)}
+
+    return api_call(realm, work)
+
+
+@bp.get("/preferences")
+def read_preferences(realm):
+    """Read the company's Preferences."""
+    return api_call(realm, lambda books: {"Preferences": books.read("Preferences", "1")})
+
+
+def run_query(books, text: str) -> dict:
+    parsed = query.parse(text)
+    objs = books.render(parsed.entity, books.all(parsed.entity))
+    return {"QueryResponse": query.run(parsed, objs)}
+
+
+@bp.route("/query", methods=["GET", "POST"])
+def query_endpoint(realm):
+    """Run a SELECT given as ?query= or as an application/text body."""
+    text = request.args.get("query") if request.method == "GET" else request.get_data(as_text=True)
+    return api_call(realm, lambda books: run_query(books, text or ""))
+
+
+@bp.post("/batch")
+def batch(realm):
+    """Run up to 30 independent operations; each failure is its own Fault and the HTTP status stays 200."""
+
+    def work(books):
+        items = _json_body().get("BatchItemRequest")
+        if not isinstance(items, list) or not items:
+            raise faults.required("BatchItemRequest")
+        if len(items) > BATCH_LIMIT:
+            raise faults.QBOFault(
+                "1040",
+                "Batch size exceeds allowed limit",
+                f"A batch may contain at most {BATCH_LIMIT} items",
+            )
+        out = []
+        for item in items:
+            out.append({"bId": item.get("bId"), **_batch_item(books, item)})
+        return {"BatchItemResponse": out}
+
+    items = (request.get_json(silent=True, force=True) or {}).get("BatchItemRequest") or []
+    has_writes = any(isinstance(i, dict) and i.get("operation") for i in items)
+    return api_call(realm, work, write=has_writes, batch=True)
+
+
+def _batch_item(books, item: dict) -> dict:
+    try:
+        with books.store.savepoint():
+            if "Query" in item:
+                return run_query(books, item["Query"])
+            operation = (item.get("operation") or "").lower()
+            names = [k for k in item if k in REGISTRY]
+            if not names or operation not in ("create", "update", "delete"):
+                raise faults.unsupported(
+                    "Batch item needs an operation (create, update, delete) and one entity"
+                )
+            name = names[0]
+            include = "void" if (item.get("optionsData") or "").lower() == "void" else None
+            return {name: books.write(name, item[name], operation, include)}
+    except faults.QBOFault as fault:
+        return fault.body()
+
+
+@bp.get("/cdc")
+def cdc(realm):
+    """Return entities changed since `changedSince` (at most 30 days back), deleted ones as tombstones."""
+
+    def work(books):
+        names = [n.strip() for n in request.args.get("entities", "").split(",") if n.strip()]
+        if not names:
+            raise faults.required("entities")
+        since_text = request.args.get("changedSince")
+        if not since_text:
+            raise faults.required("changedSince")
+        try:
+            since = parse_datetime(since_text)
+        except ValueError:
+            raise faults.business(
+                "changedSince is not a valid date-time", element="changedSince"
+            ) from None
+        if books.now() - since > timedelta(days=CDC_DAYS):
+            raise faults.business(
+                "changedSince cannot be more than 30 days ago", element="changedSince"
+            )
+        responses, total = [], 0
+        for raw_name in names:
+            name = next((n for n in REGISTRY if n.lower() == raw_name.lower()), None)
+            if name is None:
+                raise faults.business(f"{raw_name} is not supported by CDC", element="entities")
+            changed = books.store.changed_since(books.realm_id, name, utc_iso(since))
+            live = books.render(name, [obj for obj, deleted in changed if not deleted])
+            by_id = {str(o["Id"]): o for o in live}
+            objs = []
+            for obj, deleted in changed:
+                if deleted:
+                    objs.append(
+                        {
+                            "Id": str(obj["Id"]),
+                            "status": "Deleted",
+                            "domain": "QBO",
+                            "MetaData": {
+                                "LastUpdatedTime": obj.get("MetaData", {}).get("LastUpdatedTime")
+                            },
+                        }
+                    )
+                else:
+                    objs.append(by_id[str(obj["Id"])])
+            objs = objs[: max(0, CDC_MAX - total)]
+            total += len(objs)
+            responses.append(
+                {name: objs, "startPosition": 1, "maxResults": len(objs)} if objs else {}
+            )
+        return {"CDCResponse": [{"QueryResponse": responses}]}
+
+    return api_call(realm, work)
+
+
+@bp.get("/<entity>/<entity_id>/pdf")
+def invoice_pdf(realm, entity, entity_id):
+    """Return a one-page placeholder PDF for a sales form."""
+
+    def work(books):
+        books.read(entity_name(entity), entity_id)
+        return {}
+
+    response = api_call(realm, work)
+    if response.status_code != 200:
+        return response
+    text = f"{entity} {entity_id} printed by the QBO emulator at {qbo_datetime(emu().clock.now())}"
+    pdf = (
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+        f"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n% {text}\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    return Response(pdf.encode(), mimetype="application/pdf")

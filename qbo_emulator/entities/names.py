@@ -1,0 +1,247 @@
+"""Name-list entities (Customer, Item, Account) and the company singletons."""
+
+from __future__ import annotations
+
+from .. import faults
+from .base import USD, Books, Rules, register
+
+COMMON_FILTERS = ("Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime")
+ACCOUNT_CLASSIFICATION = {
+    "Bank": "Asset",
+    "Accounts Receivable": "Asset",
+    "Other Current Asset": "Asset",
+    "Fixed Asset": "Asset",
+    "Other Asset": "Asset",
+    "Accounts Payable": "Liability",
+    "Credit Card": "Liability",
+    "Other Current Liability": "Liability",
+    "Long Term Liability": "Liability",
+    "Equity": "Equity",
+    "Income": "Revenue",
+    "Other Income": "Revenue",
+    "Cost of Goods Sold": "Expense",
+    "Expense": "Expense",
+    "Other Expense": "Expense",
+}
+FORBIDDEN = (":", "\t", "\n")
+
+
+def _check_name_chars(obj: dict, fields) -> None:
+    for field in fields:
+        value = obj.get(field)
+        if isinstance(value, str) and any(ch in value for ch in FORBIDDEN):
+            raise faults.business(
+                f"{field} cannot contain a colon (:), tab or newline.", element=field
+            )
+
+
+def _unique(books: Books, entities, field: str, value: str, own_id) -> None:
+    wanted = value.strip().lower()
+    for entity in entities:
+        for other in books.all(entity):
+            if (
+                str(other["Id"]) != str(own_id)
+                and str(other.get(field, "")).strip().lower() == wanted
+            ):
+                raise faults.duplicate_name()
+
+
+@register
+class CustomerRules(Rules):
+    entity = "Customer"
+    readonly = Rules.readonly + ("Balance", "BalanceWithJobs", "FullyQualifiedName")
+    filterable = COMMON_FILTERS + (
+        "DisplayName",
+        "GivenName",
+        "FamilyName",
+        "MiddleName",
+        "CompanyName",
+        "PrimaryEmailAddr",
+        "PrimaryPhone",
+        "Active",
+        "Balance",
+        "FullyQualifiedName",
+        "Job",
+    )
+    NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+
+    def prepare(self, books, obj, old):
+        if not (obj.get("DisplayName") or "").strip():
+            parts = [str(obj[p]).strip() for p in self.NAME_PARTS if obj.get(p)]
+            if not parts:
+                raise faults.required("DisplayName")
+            obj["DisplayName"] = " ".join(parts)
+        obj["DisplayName"] = obj["DisplayName"].strip()
+        if len(obj["DisplayName"]) > 500:
+            raise faults.business(
+                "DisplayName is longer than 500 characters.", element="DisplayName"
+            )
+        _check_name_chars(obj, ("DisplayName", "PrintOnCheckName") + self.NAME_PARTS)
+        email = (obj.get("PrimaryEmailAddr") or {}).get("Address")
+        if email is not None and (
+            "@" not in email or "." not in email.split("@")[-1] or len(email) > 100
+        ):
+            raise faults.business(
+                "Email Address does not conform to the syntax rules of RFC 822.",
+                element="PrimaryEmailAddr",
+            )
+        _unique(
+            books,
+            ("Customer", "Vendor", "Employee"),
+            "DisplayName",
+            obj["DisplayName"],
+            obj.get("Id"),
+        )
+        parent = books.ref(obj, "ParentRef", "Customer")
+        obj["Job"] = parent is not None
+        obj["FullyQualifiedName"] = (
+            f"{parent['FullyQualifiedName']}:{obj['DisplayName']}" if parent else obj["DisplayName"]
+        )
+        obj.setdefault("Active", True)
+        obj.setdefault("BillWithParent", False)
+        obj.setdefault("Taxable", False)
+        if old and old.get("CurrencyRef"):
+            obj["CurrencyRef"] = old["CurrencyRef"]
+        obj.setdefault("CurrencyRef", dict(USD))
+        return obj
+
+    def decorate(self, books, objs):
+        from .payments import customer_balances
+
+        balances = customer_balances(books)
+        for obj in objs:
+            balance = balances.get(str(obj["Id"]), 0)
+            obj["Balance"] = float(balance)
+            obj["BalanceWithJobs"] = float(balance)
+        return objs
+
+
+@register
+class ItemRules(Rules):
+    entity = "Item"
+    readonly = Rules.readonly + ("FullyQualifiedName",)
+    filterable = COMMON_FILTERS + ("Name", "Type", "Active", "Sku", "FullyQualifiedName")
+    TYPES = ("Inventory", "Service", "NonInventory", "Category")
+
+    def prepare(self, books, obj, old):
+        name = (obj.get("Name") or "").strip()
+        if not name:
+            raise faults.required("Name")
+        if len(name) > 100:
+            raise faults.business("Name is longer than 100 characters.", element="Name")
+        _check_name_chars(obj, ("Name",))
+        obj["Name"] = name
+        if not obj.get("Type"):
+            raise faults.required("Type")
+        if obj["Type"] not in self.TYPES:
+            raise faults.QBOFault(
+                "2170", "Invalid Enumeration", f"Invalid Type : {obj['Type']}", "Type"
+            )
+        _unique(books, ("Item",), "Name", name, obj.get("Id"))
+        books.ref(
+            obj, "IncomeAccountRef", "Account", required=obj["Type"] in ("Service", "Inventory")
+        )
+        books.ref(obj, "ExpenseAccountRef", "Account")
+        obj["FullyQualifiedName"] = name
+        obj.setdefault("Active", True)
+        obj.setdefault("Taxable", False)
+        return obj
+
+
+@register
+class AccountRules(Rules):
+    entity = "Account"
+    readonly = Rules.readonly + (
+        "CurrentBalance",
+        "CurrentBalanceWithSubAccounts",
+        "FullyQualifiedName",
+        "Classification",
+    )
+    filterable = COMMON_FILTERS + (
+        "Name",
+        "AccountType",
+        "AccountSubType",
+        "Active",
+        "Classification",
+        "CurrentBalance",
+        "FullyQualifiedName",
+        "AcctNum",
+        "SubAccount",
+    )
+
+    def prepare(self, books, obj, old):
+        name = (obj.get("Name") or "").strip()
+        if not name:
+            raise faults.required("Name")
+        _check_name_chars(obj, ("Name",))
+        obj["Name"] = name
+        if not obj.get("AccountType") and not obj.get("AccountSubType"):
+            raise faults.QBOFault(
+                "6010", "Invalid account type", "AccountType or AccountSubType must be specified"
+            )
+        if obj.get("AccountType") and obj["AccountType"] not in ACCOUNT_CLASSIFICATION:
+            raise faults.QBOFault(
+                "2170",
+                "Invalid Enumeration",
+                f"Invalid AccountType : {obj['AccountType']}",
+                "AccountType",
+            )
+        obj.setdefault("AccountType", "Other Current Asset")
+        _unique(books, ("Account",), "Name", name, obj.get("Id"))
+        obj["Classification"] = ACCOUNT_CLASSIFICATION[obj["AccountType"]]
+        obj["FullyQualifiedName"] = name
+        obj.setdefault("SubAccount", False)
+        obj.setdefault("Active", True)
+        obj.setdefault("CurrencyRef", dict(USD))
+        return obj
+
+    def decorate(self, books, objs):
+        from .payments import account_balances
+
+        balances = account_balances(books)
+        for obj in objs:
+            balance = float(balances.get(str(obj["Id"]), 0))
+            obj["CurrentBalance"] = balance
+            obj["CurrentBalanceWithSubAccounts"] = balance
+        return objs
+
+
+@register
+class CompanyInfoRules(Rules):
+    entity = "CompanyInfo"
+    kind = "singleton"
+    filterable = COMMON_FILTERS + ("CompanyName",)
+
+    def prepare(self, books, obj, old):
+        if not (obj.get("CompanyName") or "").strip():
+            raise faults.required("CompanyName")
+        return obj
+
+
+@register
+class PreferencesRules(Rules):
+    entity = "Preferences"
+    kind = "singleton"
+    filterable = COMMON_FILTERS
+
+
+@register
+class VendorRules(Rules):
+    """Present only so DisplayName uniqueness spans the same name lists Intuit's does."""
+
+    entity = "Vendor"
+    filterable = COMMON_FILTERS + ("DisplayName", "Active")
+
+    def prepare(self, books, obj, old):
+        if not (obj.get("DisplayName") or "").strip():
+            raise faults.required("DisplayName")
+        _check_name_chars(obj, ("DisplayName",))
+        _unique(
+            books,
+            ("Customer", "Vendor", "Employee"),
+            "DisplayName",
+            obj["DisplayName"],
+            obj.get("Id"),
+        )
+        obj.setdefault("Active", True)
+        return obj
