@@ -19,7 +19,12 @@ class Api:
         self.client = client
         self.control = control
         self.realm = realm
+        self.client_id = client_id
         self.tokens = control.issue_tokens(client_id, realm)
+
+    def reauth(self) -> None:
+        """Get a fresh access token (after a test moved the clock past its hour)."""
+        self.tokens = self.control.issue_tokens(self.client_id, self.realm)
 
     @property
     def headers(self) -> dict:

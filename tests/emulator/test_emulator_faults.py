@@ -1,0 +1,95 @@
+"""Fault injection, latency, lost responses, throttling and the control API for them."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from emu_helpers import Api, fault_code
+
+from qbo_emulator import create_app
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "code"),
+    [
+        ("error_500_rate", 500, "10000"),
+        ("error_503_rate", 503, "10000"),
+        ("error_429_rate", 429, "3001"),
+    ],
+)
+def test_error_rates(api, control, realm, key, status, code):
+    control.set_faults(realm, **{key: 1.0})
+    response = api.get("preferences")
+    assert response.status_code == status and fault_code(response) == code
+    assert "time" in response.json and response.headers["intuit_tid"]
+    control.clear_faults(realm)
+    assert api.get("preferences").status_code == 200
+
+
+def test_injected_errors_do_not_write(api, control, realm):
+    control.set_faults(realm, error_503_rate=1.0)
+    assert api.post("customer", {"DisplayName": "Never"}).status_code == 503
+    assert control.entities(realm, "Customer") == []
+
+
+def test_fault_control_json_api_merges_and_clears(emu_client, realm):
+    url = f"/_emulator/api/companies/{realm}/faults"
+    assert emu_client.post(url, json={"error_500_rate": 0.25}).json == {"error_500_rate": 0.25}
+    merged = emu_client.post(url, json={"latency_ms": 5, "throttling": True}).json
+    assert merged == {"error_500_rate": 0.25, "latency_ms": 5.0, "throttling": True}
+    assert emu_client.get(url).json == merged
+    assert emu_client.post(url, json={"bogus": 1}).status_code == 400
+    assert emu_client.post(url, json={"error_500_rate": 2}).status_code == 400
+    assert emu_client.delete(url).json == {}
+    assert emu_client.get(url).json == {}
+
+
+def test_latency(api, control, realm):
+    control.set_faults(realm, latency_ms=120)
+    started = time.monotonic()
+    assert api.get("preferences").status_code == 200
+    assert time.monotonic() - started >= 0.12
+
+
+def test_lost_response_commits_then_answers_500(api, control, realm):
+    control.set_faults(realm, lost_response_rate=1.0)
+    response = api.post("customer", {"DisplayName": "Ghost"})
+    assert response.status_code == 500
+    assert [c["DisplayName"] for c in control.entities(realm, "Customer")] == ["Ghost"]
+    assert api.get("preferences").status_code == 200  # reads are not affected
+
+
+def test_lost_response_timeout_mode_sleeps(api, control, realm):
+    control.set_faults(
+        realm, lost_response_rate=1.0, lost_response_mode="timeout", lost_response_sleep_ms=150
+    )
+    started = time.monotonic()
+    response = api.post("customer", {"DisplayName": "Slow"})
+    assert time.monotonic() - started >= 0.15 and response.status_code == 200
+
+
+def test_throttling_off_by_default_then_per_minute_limit(tmp_path, clock):
+    app = create_app(
+        {"DATABASE": str(tmp_path / "t.db"), "THROTTLE_LIMITS": {"per_minute": 5}}, clock=clock
+    )
+    control = app.extensions["qbo_emulator"].control
+    realm = control.demo_realm_id()
+    api = Api(app.test_client(), control, realm)
+    assert all(api.get("preferences").status_code == 200 for _ in range(8))
+    control.set_faults(realm, throttling=True)
+    response = api.get("preferences")  # the 8 calls above are still inside the minute
+    assert response.status_code == 429 and fault_code(response) == "3001"
+    assert "ThrottleExceeded" in response.json["Fault"]["Error"][0]["Message"]
+    clock.advance(61)
+    statuses = [api.get("preferences").status_code for _ in range(6)]
+    assert statuses[:5] == [200] * 5 and statuses[5] == 429
+    app.extensions["qbo_emulator"].dispatcher.stop()
+
+
+def test_batch_throttle_is_40_per_minute(api, control, realm):
+    control.set_faults(realm, throttling=True)
+    body = {"BatchItemRequest": [{"bId": "1", "Query": "select count(*) from Item"}]}
+    statuses = [api.post("batch", body).status_code for _ in range(41)]
+    assert statuses[:40] == [200] * 40 and statuses[40] == 429
+    assert api.get("preferences").status_code == 200
