@@ -85,3 +85,43 @@ class Api:
 
 def fault_code(response) -> str:
     return response.json["Fault"]["Error"][0]["code"]
+
+
+class Receiver:
+    """A webhook endpoint on a free port that records deliveries and can fail the first N."""
+
+    def __init__(self, fail_first: int = 0):
+        import threading
+
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Request, Response
+
+        self.received: list[tuple[dict, bytes]] = []
+        self.fail_left = fail_first
+        self.attempts = 0
+
+        @Request.application
+        def app(request):
+            self.attempts += 1
+            if self.fail_left > 0:
+                self.fail_left -= 1
+                return Response("down", status=503)
+            self.received.append((dict(request.headers), request.get_data()))
+            return Response("ok")
+
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/webhooks/qbo"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[tuple[dict, bytes]]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.received
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

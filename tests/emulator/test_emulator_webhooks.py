@@ -1,0 +1,110 @@
+"""Webhooks: Intuit's payloads, the intuit-signature HMAC, ordered delivery and retries."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from emu_helpers import Receiver
+
+from qbo_emulator.webhooks import sign
+
+TOKEN = "verify_me"
+
+
+def test_signature_matches_intuit_test_vector():
+    assert sign(b'{"stuff":"5"}', "verify_me") == "nfPLN16u3vMvv08ghDs+dOkLuirEVDy5wAeG/lmM2OA="
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.close()
+
+
+def entities_of(body: bytes) -> list[dict]:
+    note = json.loads(body)["eventNotifications"]
+    assert len(note) == 1
+    return note[0]["dataChangeEvent"]["entities"]
+
+
+def test_legacy_payload_signed_for_every_change(api, emu_client, realm, receiver):
+    response = emu_client.put(
+        "/_emulator/api/apps/ledgerbridge-demo/webhook",
+        json={"url": receiver.url, "verifier_token": TOKEN, "format": "legacy"},
+    )
+    assert response.status_code == 200
+    customer = api.customer()
+    invoice = api.invoice(customer["Id"], 50)
+    api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0"}, operation="void")
+    got = receiver.wait_for(3)
+    assert len(got) == 3
+    for headers, body in got:
+        assert headers["Intuit-Signature"] == sign(body, TOKEN)
+        assert json.loads(body)["eventNotifications"][0]["realmId"] == realm
+    seen = [(e["name"], e["id"], e["operation"]) for _, body in got for e in entities_of(body)]
+    assert seen == [
+        ("Customer", customer["Id"], "Create"),
+        ("Invoice", invoice["Id"], "Create"),
+        ("Invoice", invoice["Id"], "Void"),
+    ]
+    assert entities_of(got[0][1])[0]["lastUpdated"] == "2026-01-15T09:00:00-0800"
+
+
+def test_cloudevents_format(api, control, realm, receiver):
+    control.set_webhook("ledgerbridge-demo", receiver.url, TOKEN, format="cloudevents")
+    customer = api.customer()
+    [(headers, body)] = receiver.wait_for(1)
+    [event] = json.loads(body)
+    assert event["specversion"] == "1.0" and event["type"] == "qbo.customer.created.v1"
+    assert event["intuitentityid"] == customer["Id"] and event["intuitaccountid"] == realm
+    assert headers["Intuit-Signature"] == sign(body, TOKEN)
+
+
+def test_failed_delivery_retries_on_schedule_and_holds_later_events(api, control, realm, clock):
+    rec = Receiver(fail_first=2)
+    try:
+        control.set_webhook("ledgerbridge-demo", rec.url, TOKEN)
+        first = api.customer("First")
+        second = api.customer("Second")
+        deadline = time.monotonic() + 5
+        while rec.attempts < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        assert rec.attempts == 1 and rec.received == []  # the second event waits behind the first
+        events = control.webhook_events(realm)
+        assert [e["status"] for e in events] == ["pending", "pending"] and events[0][
+            "attempts"
+        ] == 1
+        clock.advance(10)  # schedule in the fixture: 10, 20, 30 seconds
+        deadline = time.monotonic() + 5
+        while rec.attempts < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        clock.advance(20)
+        got = rec.wait_for(2)
+        ids = [entities_of(body)[0]["id"] for _, body in got]
+        assert ids == [first["Id"], second["Id"]]
+        assert [e["status"] for e in control.webhook_events(realm)] == ["delivered", "delivered"]
+    finally:
+        rec.close()
+
+
+def test_page_actions_fire_webhooks(api, control, emu_client, realm, receiver):
+    control.set_webhook("ledgerbridge-demo", receiver.url, TOKEN)
+    invoice = api.invoice(api.customer()["Id"], 75)
+    receiver.wait_for(2)
+    emu_client.post(
+        f"/_emulator/{realm}/invoices/{invoice['Id']}/receive-payment", data={"amount": "75.00"}
+    )
+    got = receiver.wait_for(4)
+    ops = [(e["name"], e["operation"]) for _, body in got[2:] for e in entities_of(body)]
+    assert ops == [("Payment", "Create"), ("Invoice", "Update")]
+
+
+def test_no_events_for_apps_not_connected(emu_client, control, receiver):
+    control.set_webhook("ledgerbridge-demo", receiver.url, TOKEN)
+    other = control.create_company("Unconnected")
+    emu_client.post(f"/_emulator/{other}/payments/1/delete")
+    assert control.webhook_events(other) == []
