@@ -59,7 +59,10 @@ class EmulatorServer:
         if self._server is None:
             self._server = make_server(self.host, self.port, self.app, threaded=True)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="qbo-emulator", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="qbo-emulator",
+                daemon=True,
             )
             self._thread.start()
         return self

@@ -201,3 +201,48 @@ def test_account_balances_follow_payments(api):
     assert accounts["Undeposited Funds"]["CurrentBalance"] == 120.0
     assert accounts["Accounts Receivable (A/R)"]["CurrentBalance"] == 80.0
     assert accounts["Services"]["CurrentBalance"] == 200.0
+
+
+def test_amount_must_match_qty_times_unit_price(api):
+    customer = api.customer()
+    line = {
+        "Amount": 100,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 2, "UnitPrice": 40},
+    }
+    response = api.post("invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line]})
+    assert fault_code(response) == "6070"
+
+
+def test_full_update_keeps_line_ids_and_replaces_lines(api):
+    customer = api.customer()
+    invoice = api.invoice(customer["Id"], 100, 50)
+    kept = dict(invoice["Line"][0], Amount=120)
+    kept["SalesItemLineDetail"] = dict(kept["SalesItemLineDetail"], UnitPrice=120)
+    body = {
+        "Id": invoice["Id"],
+        "SyncToken": invoice["SyncToken"],
+        "CustomerRef": invoice["CustomerRef"],
+        "Line": [kept, invoice["Line"][-1]],  # the SubTotalLine is read-only and ignored
+    }
+    updated = api.ok(api.post("invoice", body), "Invoice")
+    assert [line.get("Id") for line in updated["Line"]] == ["1", None]
+    assert (
+        updated["TotalAmt"] == 120.0 and updated["Balance"] == 120.0 and updated["SyncToken"] == "1"
+    )
+    assert updated["DocNumber"] == invoice["DocNumber"]
+
+
+def test_invoice_with_payments_cannot_drop_below_applied(api):
+    customer = api.customer()
+    invoice = api.invoice(customer["Id"], 100)
+    api.ok(api.payment(customer["Id"], 80, [(invoice["Id"], 80)]))
+    current = api.ok(api.get(f"invoice/{invoice['Id']}"), "Invoice")
+    line = dict(current["Line"][0], Amount=50)
+    line["SalesItemLineDetail"] = dict(line["SalesItemLineDetail"], UnitPrice=50)
+    body = {"Id": current["Id"], "SyncToken": current["SyncToken"], "sparse": True, "Line": [line]}
+    assert fault_code(api.post("invoice", body)) == "6000"
+    delete = api.post(
+        "invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation="delete"
+    )
+    assert fault_code(delete) == "6000"

@@ -6,7 +6,7 @@ import json
 import time
 
 import pytest
-from emu_helpers import Receiver
+from emu_helpers import Receiver, wait_until
 
 from qbo_emulator.webhooks import sign
 
@@ -86,7 +86,9 @@ def test_failed_delivery_retries_on_schedule_and_holds_later_events(api, control
         got = rec.wait_for(2)
         ids = [entities_of(body)[0]["id"] for _, body in got]
         assert ids == [first["Id"], second["Id"]]
-        assert [e["status"] for e in control.webhook_events(realm)] == ["delivered", "delivered"]
+        assert wait_until(
+            lambda: [e["status"] for e in control.webhook_events(realm)] == ["delivered"] * 2
+        )
     finally:
         rec.close()
 
