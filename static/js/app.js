@@ -123,6 +123,18 @@
     }
   });
 
+  // "Remove line" in the New invoice form: drop the row, then let the lines' change trigger
+  // recompute the total on the server.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-remove-row]");
+    if (!button) return;
+    const row = button.closest("tr");
+    const body = row && row.parentElement;
+    if (!body || body.querySelectorAll("tr").length <= 1) return;  // keep at least one line
+    row.remove();
+    body.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   document.addEventListener("htmx:load", function (event) {
     event.detail.elt.querySelectorAll("[data-menu]").forEach(initMenu);
     if (event.detail.elt.matches && event.detail.elt.matches("[data-menu]")) initMenu(event.detail.elt);

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("billing", __name__, url_prefix="/billing")
 
-from . import views  # noqa: E402, F401
+from . import invoice_views, payment_views  # noqa: E402, F401

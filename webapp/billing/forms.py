@@ -1,0 +1,142 @@
+"""Forms of the billing pages. Amounts are strings checked as Decimal, never floats."""
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..models import PaymentMethod
+from ..validators import MoneyAmount
+
+MAX_LINES = 100
+EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
+
+
+def optional_int(value):
+    """Coerce a select's value; "" (the placeholder) is None, and junk fails validation."""
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+class DayField(DateField):
+    """An <input type=date> whose parse error says what to type."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a date like 2026-11-27.") from error
+
+    def pre_validate(self, form):
+        if self.data is not None and not (EARLIEST <= self.data <= LATEST):
+            raise ValidationError("Enter a date between 1990 and 2099.")
+
+
+class DecimalText:
+    """A decimal typed as text: more than 0 (or at least 0), at most two decimals."""
+
+    def __init__(self, what: str, example: str, allow_zero: bool = False):
+        self.what, self.example, self.allow_zero = what, example, allow_zero
+
+    def __call__(self, form, field):
+        try:
+            value = Decimal((field.data or "").strip())
+        except InvalidOperation as error:
+            raise ValidationError(f"Enter a {self.what}, like {self.example}.") from error
+        if not value.is_finite():
+            raise ValidationError(f"Enter a {self.what}, like {self.example}.")
+        if value < 0 or (value == 0 and not self.allow_zero):
+            raise ValidationError(
+                f"The {self.what} must be {'0 or more' if self.allow_zero else 'more than 0'}."
+            )
+        if value.as_tuple().exponent < -2:
+            raise ValidationError("Use at most two decimals.")
+        if value >= Decimal("10000000000"):
+            raise ValidationError(f"That {self.what} is too large.")
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class LineForm(Form):
+    """One invoice line; a sub-form of InvoiceForm, so it has no CSRF token of its own."""
+
+    description = StringField(
+        "Description",
+        filters=[strip],
+        validators=[DataRequired("Describe the work."), Length(max=4000)],
+    )
+    quantity = StringField("Quantity", default="1", validators=[DecimalText("quantity", "1")])
+    unit_price = StringField(
+        "Unit price", validators=[DecimalText("price", "150.00", allow_zero=True)]
+    )
+
+
+class InvoiceForm(FlaskForm):
+    client_id = SelectField("Client", coerce=optional_int, validate_choice=False)
+    number = StringField(
+        "Number",
+        filters=[strip],
+        validators=[DataRequired("Give the invoice a number."), Length(max=21)],
+    )
+    issue_date = DayField("Date", default=date.today)
+    due_date = DayField("Due date", default=lambda: date.today() + timedelta(days=30))
+    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+
+    def validate_client_id(self, field):
+        if field.data is None:
+            raise ValidationError("Choose a client.")
+
+    def validate_number(self, field):
+        if any(ch in field.data for ch in "\t\r\n") or not field.data.isprintable():
+            raise ValidationError("Use letters, digits and punctuation only.")
+
+    def validate_due_date(self, field):
+        if field.data and self.issue_date.data and field.data < self.issue_date.data:
+            raise ValidationError("The due date cannot be before the invoice date.")
+
+
+METHOD_CHOICES = [(m.value, m.label) for m in PaymentMethod]
+
+
+class PaymentForm(FlaskForm):
+    client_id = SelectField("Client", coerce=optional_int, validate_choice=False)
+    invoice_id = SelectField("Invoice", coerce=optional_int, validate_choice=False)
+    amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
+    received_on = DayField("Date", default=date.today)
+    method = SelectField("Method", choices=METHOD_CHOICES, default=PaymentMethod.CHECK.value)
+    reference = StringField("Reference", filters=[strip], validators=[Optional(), Length(max=100)])
+    description = TextAreaField(
+        "Description", filters=[strip], validators=[Optional(), Length(max=1000)]
+    )
+    sync_to_qbo = BooleanField("Sync this payment with QuickBooks")
+    # Which page opened the form: the answer updates that page's table.
+    origin = HiddenField(default="payments")
+
+    def validate_client_id(self, field):
+        if field.data is None:
+            raise ValidationError("Choose a client.")
+
+    def validate_invoice_id(self, field):
+        if field.data is None:
+            raise ValidationError("Choose an invoice.")
+
+
+class RefundForm(FlaskForm):
+    amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
+    refunded_on = DayField("Date", default=date.today)
+    reason = TextAreaField("Reason", filters=[strip], validators=[Optional(), Length(max=500)])

@@ -1,0 +1,245 @@
+"""Invoices tab: the list, "New invoice", and the row's sync action."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from ..extensions import db
+from ..htmx import is_fragment_request
+from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
+from ..quickbooks.sync import sync_after_create, sync_blocker
+from ..scoping import firm_select
+from . import bp
+from .forms import MAX_LINES, InvoiceForm, LineForm
+from .listing import (
+    created_row_response,
+    enum_arg,
+    filter_args,
+    get_or_404,
+    oob_row,
+    paginate,
+    parse_watch,
+    poll_response,
+    search_term,
+    sync_action,
+    sync_history,
+)
+from .operations import (
+    create_invoice,
+    invoice_number_taken,
+    line_amount,
+    next_invoice_number,
+)
+
+FILTERS = ("q", "status", "qbo")
+MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
+_LINE_KEY = re.compile(r"^lines-(\d+)-")
+
+
+@bp.context_processor
+def _row_helpers():
+    # The invoice menu greys out "Sync invoice to QuickBooks" with the engine's own reason.
+    return {"sync_blocker": sync_blocker}
+
+
+def invoice_select():
+    """The firm's invoices with their client loaded in the same query (the row shows both)."""
+    return firm_select(Invoice).join(Invoice.client).options(contains_eager(Invoice.client))
+
+
+def _filtered(query):
+    if status := enum_arg("status", InvoiceStatus):
+        query = query.where(Invoice.status == status)
+    if qbo := enum_arg("qbo", SyncStatus):
+        query = query.where(Invoice.qbo_status == qbo)
+    if q := search_term():
+        query = query.where(ClientAccount.display_name.icontains(q, autoescape=True))
+    return query
+
+
+def render_invoice_row(invoice, oob=False, added=False) -> str:
+    return render_template("billing/_invoice_row.html", invoice=invoice, oob=oob, added=added)
+
+
+def _poller(active=True, oob=True) -> str:
+    return render_template("billing/_invoice_poller.html", active=active, oob=oob)
+
+
+@bp.get("/invoices")
+def invoices():
+    """Return the Invoices tab, or only its results when htmx asks for them."""
+    query = _filtered(invoice_select()).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
+    count = _filtered(firm_select(Invoice).join(Invoice.client).with_only_columns(Invoice.id))
+    page = paginate(query, count)
+    context = dict(
+        page=page,
+        args=filter_args(*FILTERS),
+        q=search_term(),
+        status=enum_arg("status", InvoiceStatus),
+        qbo=enum_arg("qbo", SyncStatus),
+        invoice_statuses=list(InvoiceStatus),
+        statuses=list(SyncStatus),
+    )
+    if is_fragment_request("invoices-results"):
+        return render_template("billing/_invoice_results.html", **context) + _poller(
+            page.any_pending
+        )
+    return render_template("billing/invoices.html", **context)
+
+
+@bp.get("/invoices/<int:invoice_id>/row")
+def invoice_row(invoice_id):
+    """Return one invoice row."""
+    invoice = get_or_404(Invoice, invoice_id)
+    if not is_fragment_request():
+        return redirect(url_for("billing.invoices"))
+    return render_invoice_row(invoice)
+
+
+@bp.get("/invoices/poll")
+def invoices_poll():
+    """Return out-of-band rows for watched invoices whose QuickBooks status changed."""
+    watched = parse_watch()
+    rows = []
+    if watched:
+        rows = db.session.execute(invoice_select().where(Invoice.id.in_(watched))).scalars()
+    return poll_response(
+        watched, list(rows), lambda invoice: oob_row(render_invoice_row(invoice, oob=True))
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/sync")
+def invoice_sync(invoice_id):
+    """Start syncing the invoice (refused with 409 while its client is not synced)."""
+    invoice = get_or_404(Invoice, invoice_id)
+    return sync_action(invoice, "sync", render_invoice_row, _poller, url_for("billing.invoices"))
+
+
+@bp.get("/invoices/<int:invoice_id>/history")
+def invoice_history(invoice_id):
+    """Return the invoice's sync history dialog."""
+    invoice = get_or_404(Invoice, invoice_id)
+    return sync_history(invoice, f"Invoice {invoice.number} · {invoice.client.display_name}")
+
+
+def _client_choices():
+    clients = db.session.execute(
+        firm_select(ClientAccount)
+        .where(ClientAccount.active.is_(True))
+        .order_by(ClientAccount.display_name)
+    ).scalars()
+    return [("", "Choose a client")] + [(c.id, c.display_name) for c in clients]
+
+
+def _invoice_form(**kwargs) -> InvoiceForm:
+    form = InvoiceForm(**kwargs)
+    form.client_id.choices = _client_choices()
+    return form
+
+
+@bp.get("/invoices/new")
+def new_invoice():
+    """Return the New invoice form with the next number filled in."""
+    form = _invoice_form(number=next_invoice_number(current_user.firm_id))
+    if client_id := request.args.get("client_id", type=int):
+        form.client_id.data = get_or_404(ClientAccount, client_id).id
+    return _form_response(form)
+
+
+@bp.get("/invoices/new/line")
+def invoice_line():
+    """Return one more empty line row for the New invoice form."""
+    used = [int(m.group(1)) for key in request.args if (m := _LINE_KEY.match(key))]
+    if len(set(used)) >= MAX_LINES:
+        return "", 204
+    index = max(used, default=-1) + 1
+    line = LineForm(prefix=f"lines-{index}-")
+    return render_template("billing/_invoice_line.html", line=line, index=index)
+
+
+@bp.get("/invoices/new/total")
+def invoice_total():
+    """Return the form's running total, computed here with Decimal (unparsable lines count 0)."""
+    return render_template("billing/_invoice_total.html", total=_preview_total(request.args))
+
+
+def _preview_total(values) -> Decimal:
+    total = Decimal("0.00")
+    indices = {m.group(1) for key in values if (m := _LINE_KEY.match(key))}
+    for i in indices:
+        try:
+            quantity = Decimal(values.get(f"lines-{i}-quantity", "").strip())
+            price = Decimal(values.get(f"lines-{i}-unit_price", "").strip())
+        except InvalidOperation:
+            continue
+        if quantity.is_finite() and price.is_finite() and abs(quantity * price) < 10**10:
+            total += line_amount(quantity, price)
+    return total
+
+
+@bp.post("/invoices")
+def create_invoice_view():
+    """Create an invoice; answer with its row for the top of the table, or the form with errors."""
+    form = _invoice_form()
+    if request.form.get("add_line"):
+        # Without JS, "Add line" submits the form: show it again with one more line, save nothing.
+        if len(form.lines.entries) < MAX_LINES:
+            form.lines.append_entry()
+        return _form_response(form)
+    client = _posted(ClientAccount, "client_id")
+    if not form.validate_on_submit():
+        return _form_response(form, 422)
+    if invoice_number_taken(current_user.firm_id, form.number.data):
+        form.number.errors.append(
+            f"That number is taken; the next free one is {next_invoice_number(current_user.firm_id)}."
+        )
+        return _form_response(form, 422)
+    lines = [
+        (entry.description.data, Decimal(entry.quantity.data), Decimal(entry.unit_price.data))
+        for entry in form.lines
+    ]
+    if sum(line_amount(quantity, price) for _, quantity, price in lines) >= MAX_TOTAL:
+        form.lines.errors.append("That total is too large.")
+        return _form_response(form, 422)
+    try:
+        invoice = create_invoice(
+            client,
+            number=form.number.data,
+            issue_date=form.issue_date.data,
+            due_date=form.due_date.data,
+            lines=lines,
+        )
+    except ValueError as error:
+        db.session.rollback()
+        form.lines.errors.append(str(error))
+        return _form_response(form, 422)
+    try:
+        # Invoices of synced clients go to QuickBooks at once; sync_after_create commits.
+        sync_after_create(invoice, current_user._get_current_object())
+    except IntegrityError:
+        db.session.rollback()
+        form.number.errors.append("That number was just taken; try again.")
+        form.number.data = next_invoice_number(current_user.firm_id)
+        return _form_response(form, 422)
+    message = f"Invoice {invoice.number} created."
+    if not is_fragment_request():
+        flash(message)
+        return redirect(url_for("billing.invoices"))
+    row_html = render_invoice_row(invoice, added=True)
+    return created_row_response(row_html, "invoices-body", message, _poller())
+
+
+def _posted(model, name: str):
+    """The posted id's row of the user's firm: unknown or another firm's id is a 404, not an error."""
+    value = request.form.get(name, "").strip()
+    return get_or_404(model, int(value)) if value.isdigit() else None
+
+
+def _form_response(form, status=200):
+    template = "billing/_invoice_form.html" if is_fragment_request() else "billing/invoice_new.html"
+    total = _preview_total(request.form)
+    return make_response(render_template(template, form=form, total=total), status)
