@@ -20,6 +20,8 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 
+pytest_plugins = ["tests.support.qbo"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):

@@ -46,6 +46,18 @@ class Config:
     QBO_TIMEOUT_SECONDS = float(os.environ.get("QBO_TIMEOUT_SECONDS", "20"))
     # Fernet key (urlsafe base64, 32 bytes) for OAuth tokens at rest; derived from SECRET_KEY when unset.
     TOKEN_ENCRYPTION_KEY = os.environ.get("TOKEN_ENCRYPTION_KEY", "")
+    # Seconds between RQ retries of a sync after a 429, a 5xx or a timeout; one retry per value.
+    QBO_RETRY_INTERVALS = [
+        int(v) for v in os.environ.get("QBO_RETRY_INTERVALS", "10,30,60").split(",") if v.strip()
+    ]
+    # Intuit's per-company limits, shared by all workers through Redis.
+    QBO_RATE_PER_MINUTE = env_int("QBO_RATE_PER_MINUTE", 500)
+    QBO_MAX_CONCURRENT = env_int("QBO_MAX_CONCURRENT", 10)
+    QBO_THROTTLE_MAX_WAIT = env_int("QBO_THROTTLE_MAX_WAIT", 30)
+    # The QBO item invoice and refund lines are booked on (looked up by name).
+    QBO_SERVICE_ITEM_NAME = os.environ.get("QBO_SERVICE_ITEM_NAME", "Services")
+    # How often worker.py runs the sweeper that revives rows stuck in Syncing…/Unsyncing….
+    QBO_SWEEP_INTERVAL_SECONDS = env_int("QBO_SWEEP_INTERVAL_SECONDS", 60)
 
 
 class TestConfig(Config):

@@ -6,7 +6,9 @@ only the request whose UPDATE ... WHERE status IN (...) matched may enqueue a jo
 
 import logging
 
+from flask import current_app
 from redis.exceptions import RedisError
+from rq import Callback, Retry
 from sqlalchemy import update
 
 from ..extensions import db
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 SYNC_JOB = "webapp.quickbooks.jobs.run_sync"
 UNSYNC_JOB = "webapp.quickbooks.jobs.run_unsync"
+FAILURE_CALLBACK = "webapp.quickbooks.jobs.on_job_failure"
 
 
 class SyncNotAllowed(Exception):
@@ -108,7 +111,8 @@ def record_firm_connection(record):
     ).scalar_one_or_none()
 
 
-def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
+def claim(record, from_statuses, to_status) -> bool:
+    """Compare-and-set the row's status in the database; True if this caller won (not committed)."""
     model = type(record)
     claimed = db.session.execute(
         update(model)
@@ -122,7 +126,25 @@ def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    if claimed != 1:
+    return claimed == 1
+
+
+def enqueue_sync_job(job_path: str, record_type: str, record_id: int, user_id: int | None):
+    """Enqueue a sync/unsync job with the retry policy and the failure callback."""
+    intervals = current_app.config["QBO_RETRY_INTERVALS"]
+    return enqueue_job(
+        job_path,
+        record_type,
+        record_id,
+        user_id,
+        retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+        on_failure=Callback(FAILURE_CALLBACK),
+    )
+
+
+def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
+    model = type(record)
+    if not claim(record, from_statuses, to_status):
         # Another click or worker got there first; its job owns the row.
         db.session.rollback()
         db.session.refresh(record)
@@ -131,7 +153,7 @@ def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
     db.session.commit()
     db.session.refresh(record)
     try:
-        enqueue_job(job_path, model.RECORD_TYPE, record.id, user.id if user else None)
+        enqueue_sync_job(job_path, model.RECORD_TYPE, record.id, user.id if user else None)
     except RedisError as error:
         log.warning(
             "could not enqueue %s for %s %s: %s", action, model.RECORD_TYPE, record.id, error
@@ -159,3 +181,64 @@ def _history(record, user, action, outcome, message=None, qbo_id=None, summary=N
     )
     db.session.add(event)
     return event
+
+
+# Outcomes, used by the jobs (they commit) -----------------------------------------------------
+
+
+def mark_synced(
+    record, qbo_object: dict, realm_id: str, user, action="sync", message=None, summary=None
+):
+    """The row exists in QBO: store its Id and SyncToken with the Synced status (same transaction)."""
+    now = utcnow()
+    record.qbo_status = SyncStatus.SYNCED
+    record.qbo_id = str(qbo_object["Id"])
+    record.qbo_sync_token = str(qbo_object.get("SyncToken", "0"))
+    record.qbo_realm_id = realm_id
+    record.qbo_reason = SyncReason.ALREADY_IN_QBO.value if message else None
+    record.qbo_message = message
+    record.qbo_error_code = None
+    record.qbo_synced_at = now
+    record.qbo_status_changed_at = now
+    _history(record, user, action, "synced", message=message, summary=summary)
+
+
+def mark_failed(
+    record, user, reason: SyncReason, message: str, code=None, action="sync", summary=None
+):
+    """The attempt failed for good: keep QBO's message and code and our reason."""
+    record.qbo_status = SyncStatus.FAILED
+    record.qbo_reason = reason.value
+    record.qbo_message = message
+    record.qbo_error_code = code
+    record.qbo_status_changed_at = utcnow()
+    _history(record, user, action, "failed", message=message, summary=summary)
+
+
+def mark_unsynced(record, user, action="unsync", message=None):
+    """The row no longer points at a QBO object; the next create gets a fresh requestid."""
+    record.qbo_status = SyncStatus.NOT_SYNCED
+    old_id = record.qbo_id
+    record.qbo_id = None
+    record.qbo_sync_token = None
+    record.qbo_realm_id = None
+    record.qbo_reason = None
+    record.qbo_message = message
+    record.qbo_error_code = None
+    record.qbo_sync_generation = (record.qbo_sync_generation or 0) + 1
+    record.qbo_status_changed_at = utcnow()
+    _history(record, user, action, "not_synced", message=message, qbo_id=old_id)
+
+
+def mark_unsync_failed(record, user, reason: SyncReason, message: str, code=None):
+    """An unsync that failed leaves the row in QBO, so it is Synced again, with the message."""
+    record.qbo_status = SyncStatus.SYNCED
+    record.qbo_reason = reason.value
+    record.qbo_message = f"Unsync failed: {message}"
+    record.qbo_error_code = code
+    record.qbo_status_changed_at = utcnow()
+    _history(record, user, "unsync", "failed", message=message)
+
+
+def history(record, user, action, outcome, message=None, qbo_id=None, summary=None):
+    return _history(record, user, action, outcome, message, qbo_id, summary)

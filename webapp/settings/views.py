@@ -1,15 +1,234 @@
-from flask import render_template
+"""Settings > Integrations > QuickBooks: the connection, the payments default, the deposit account."""
 
+import secrets
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+
+from ..auth.views import require_manager
+from ..extensions import csrf, db
+from ..htmx import is_fragment_request, toast
+from ..models import QboAccount, utcnow
+from ..quickbooks import oauth
+from ..quickbooks.accounts import offered_accounts
+from ..quickbooks.connection import (
+    ConnectRefused,
+    complete_connection,
+    disconnect,
+    firm_connection,
+    request_accounts_refresh,
+)
+from ..quickbooks.webhooks import accept_webhook
 from . import bp
+from .forms import UNDEPOSITED, DepositForm, PaymentsForm
+
+STATE_KEY = "qbo_oauth_state"
+RECONNECT_WITHIN_DAYS = 14
+
+
+def _redirect_uri() -> str:
+    return current_app.config["QBO_REDIRECT_URI"] or url_for(
+        "settings.qbo_callback", _external=True
+    )
+
+
+def _context(deposit_form=None, refreshing_since=None) -> dict:
+    firm = current_user.firm
+    connection = firm_connection(firm.id)
+    accounts = offered_accounts(firm, connection if connection else None)
+    if deposit_form is None:
+        deposit_form = DepositForm(
+            deposit_account_enabled=firm.deposit_account_enabled,
+            deposit_account=firm.deposit_account_qbo_id or UNDEPOSITED,
+        )
+    deposit_form.set_choices(accounts)
+    return {
+        "firm": firm,
+        "connection": connection,
+        "status": connection_status(connection),
+        "payments_form": PaymentsForm(sync_manual_payments=firm.sync_manual_payments),
+        "deposit_form": deposit_form,
+        "can_manage": current_user.can_manage_integrations,
+        "refreshing_since": refreshing_since,
+    }
+
+
+def connection_status(connection) -> dict:
+    """What the connection box shows: state, and whether to offer "Reconnect"."""
+    if connection is None:
+        return {"state": "never", "reconnect": False, "refresh_days_left": None}
+    days_left = None
+    if connection.refresh_expires_at:
+        days_left = (connection.refresh_expires_at - utcnow()).days
+    if not connection.is_connected:
+        return {"state": "disconnected", "reconnect": True, "refresh_days_left": None}
+    reconnect = connection.refresh_failing or (
+        days_left is not None and days_left < RECONNECT_WITHIN_DAYS
+    )
+    return {"state": "connected", "reconnect": reconnect, "refresh_days_left": days_left}
 
 
 @bp.get("/integrations/quickbooks")
 def quickbooks():
     """Return the QuickBooks integration settings page."""
-    return render_template("settings/quickbooks.html")
+    return render_template("settings/quickbooks.html", **_context())
+
+
+@bp.post("/integrations/quickbooks/connect")
+def qbo_connect():
+    """Redirect to Intuit's consent page (the same for Connect and Reconnect)."""
+    require_manager()
+    state = secrets.token_urlsafe(24)
+    session[STATE_KEY] = state
+    url = oauth.authorization_url(current_app.config, _redirect_uri(), state)
+    if is_fragment_request():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@bp.get("/integrations/quickbooks/callback")
+def qbo_callback():
+    """Finish the OAuth flow started by qbo_connect, then return to the settings page."""
+    require_manager()
+    expected = session.pop(STATE_KEY, None)
+    state = request.args.get("state", "")
+    if not expected or not secrets.compare_digest(expected, state):
+        flash(
+            "The QuickBooks connection could not be verified (state mismatch). Try again.", "error"
+        )
+        return redirect(url_for("settings.quickbooks"))
+    if request.args.get("error"):
+        flash("QuickBooks was not connected: the connection was cancelled.", "info")
+        return redirect(url_for("settings.quickbooks"))
+    code, realm_id = request.args.get("code", ""), request.args.get("realmId", "")
+    if not code or not realm_id:
+        flash("QuickBooks did not send a company to connect. Try again.", "error")
+        return redirect(url_for("settings.quickbooks"))
+    try:
+        complete_connection(
+            current_app.config, current_user.firm, current_user, code, realm_id, _redirect_uri()
+        )
+    except ConnectRefused as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for("settings.quickbooks"))
+    flash("QuickBooks is connected.", "success")
+    return redirect(url_for("settings.quickbooks"))
+
+
+@bp.post("/integrations/quickbooks/disconnect")
+def qbo_disconnect():
+    """Revoke the tokens and return the connection box (or redirect without htmx)."""
+    require_manager()
+    connection = firm_connection(current_user.firm_id)
+    if connection is None or not connection.is_connected:
+        abort(404)
+    revoked = disconnect(current_app.config, connection)
+    message = "QuickBooks is disconnected. Synced rows keep their QuickBooks links."
+    if not revoked:
+        message += " Intuit did not confirm the revocation; remove the app in QuickBooks too."
+    if not is_fragment_request():
+        flash(message, "info")
+        return redirect(url_for("settings.quickbooks"))
+    response = make_response(render_template("settings/_connection.html", **_context()))
+    return toast(response, message, "success")
+
+
+@bp.post("/integrations/quickbooks/payments")
+def qbo_payments():
+    """Save "Sync manually created payments with QuickBooks" and return the section."""
+    require_manager()
+    form = PaymentsForm()
+    if not form.validate():
+        abort(400)
+    current_user.firm.sync_manual_payments = form.sync_manual_payments.data
+    db.session.commit()
+    if not is_fragment_request():
+        return redirect(url_for("settings.quickbooks"))
+    response = make_response(render_template("settings/_payments.html", **_context()))
+    state = "on" if form.sync_manual_payments.data else "off"
+    return toast(response, f"Syncing manually created payments is {state}.", "success")
+
+
+@bp.post("/integrations/quickbooks/deposit")
+def qbo_deposit():
+    """Save the "Deposit to" account; errors re-render the section with status 422."""
+    require_manager()
+    form = DepositForm()
+    context = _context(deposit_form=form)
+    if not form.validate():
+        return render_template("settings/_deposit.html", **context), 422
+    firm = current_user.firm
+    firm.deposit_account_enabled = form.deposit_account_enabled.data
+    chosen = form.deposit_account.data if form.deposit_account_enabled.data else UNDEPOSITED
+    if chosen == UNDEPOSITED:
+        firm.deposit_account_qbo_id = None
+        firm.deposit_account_name = None
+    else:
+        connection = context["connection"]
+        account = db.session.execute(
+            db.select(QboAccount).filter_by(
+                firm_id=firm.id, realm_id=connection.realm_id, qbo_id=chosen
+            )
+        ).scalar_one()
+        firm.deposit_account_qbo_id = account.qbo_id
+        firm.deposit_account_name = account.name
+    db.session.commit()
+    if not is_fragment_request():
+        flash("Deposit account saved.", "success")
+        return redirect(url_for("settings.quickbooks"))
+    response = make_response(render_template("settings/_deposit.html", **_context()))
+    return toast(response, "Deposit account saved.", "success")
+
+
+@bp.post("/integrations/quickbooks/accounts/refresh")
+def qbo_refresh_accounts():
+    """Enqueue a re-read of the company's accounts; the section polls until it lands."""
+    require_manager()
+    connection = firm_connection(current_user.firm_id)
+    if connection is None or not connection.is_connected:
+        abort(404)
+    started = request_accounts_refresh(current_user.firm_id)
+    since = utcnow().timestamp()
+    response = make_response(
+        render_template("settings/_deposit.html", **_context(refreshing_since=since))
+    )
+    if not started:
+        return toast(response, "The background queue is not reachable. Try again.", "error")
+    return toast(response, "Reading the accounts from QuickBooks…", "info")
+
+
+@bp.get("/integrations/quickbooks/deposit")
+def qbo_deposit_section():
+    """Return the deposit section; keeps polling while an account refresh is under way."""
+    since = request.args.get("since", type=float)
+    connection = firm_connection(current_user.firm_id)
+    done = (
+        connection is None
+        or since is None
+        or (connection.accounts_fetched_at and connection.accounts_fetched_at.timestamp() >= since)
+        or utcnow().timestamp() - since > 60
+    )
+    html = render_template(
+        "settings/_deposit.html", **_context(refreshing_since=None if done else since)
+    )
+    return html
 
 
 @bp.post("/integrations/quickbooks/webhook")
+@csrf.exempt
 def qbo_webhook():
-    """Accept an Intuit webhook (wired by the sync engine)."""
-    return "", 200
+    """Accept an Intuit webhook: verify intuit-signature, enqueue the re-read, answer at once."""
+    return accept_webhook(request.get_data(), request.headers.get("intuit-signature", ""))

@@ -1,0 +1,109 @@
+"""Connect, reconnect and disconnect a firm's QuickBooks company (called by the settings views)."""
+
+from __future__ import annotations
+
+import logging
+
+from redis.exceptions import RedisError
+from sqlalchemy import func
+
+from ..extensions import db
+from ..models import SYNCED_MODELS, Firm, QboConnection, User, utcnow
+from ..queue import enqueue_job
+from . import oauth
+from .errors import QboError
+
+log = logging.getLogger(__name__)
+
+REFRESH_ACCOUNTS_JOB = "webapp.quickbooks.jobs.refresh_accounts"
+
+
+class ConnectRefused(Exception):
+    """Connecting is not possible; the message says why, in plain words."""
+
+
+def firm_connection(firm_id: int) -> QboConnection | None:
+    return db.session.execute(
+        db.select(QboConnection).filter_by(firm_id=firm_id)
+    ).scalar_one_or_none()
+
+
+def rows_linked_to(firm_id: int, realm_id: str) -> int:
+    """How many of the firm's rows still hold a QBO Id in company `realm_id`."""
+    total = 0
+    for model in SYNCED_MODELS.values():
+        total += db.session.execute(
+            db.select(func.count(model.id)).where(
+                model.firm_id == firm_id, model.qbo_realm_id == realm_id, model.qbo_id.is_not(None)
+            )
+        ).scalar_one()
+    return total
+
+
+def complete_connection(
+    config, firm: Firm, user: User, code: str, realm_id: str, redirect_uri: str
+):
+    """Exchange the code and store the connection; same company resumes, settings are kept.
+
+    Raises:
+        ConnectRefused: another company while rows still point at the old one, or Intuit refused.
+    """
+    connection = firm_connection(firm.id)
+    if connection is not None and connection.realm_id != realm_id:
+        linked = rows_linked_to(firm.id, connection.realm_id)
+        if linked:
+            name = connection.company_name or connection.realm_id
+            raise ConnectRefused(
+                f"You picked a different QuickBooks company. {linked} records of this firm are "
+                f'still linked to "{name}". Connect to "{name}" again, or unsync those records '
+                "first."
+            )
+    try:
+        token = oauth.exchange_code(config, redirect_uri, code)
+    except QboError as error:
+        raise ConnectRefused(f"Intuit did not complete the connection: {error}") from error
+    if connection is None:
+        connection = QboConnection(firm_id=firm.id, realm_id=realm_id)
+        db.session.add(connection)
+    elif connection.realm_id != realm_id:
+        # A new company: the old company's account choice means nothing there.
+        connection.realm_id = realm_id
+        connection.company_name = None
+        connection.accounts_fetched_at = None
+        firm.deposit_account_enabled = False
+        firm.deposit_account_qbo_id = None
+        firm.deposit_account_name = None
+    oauth.store_tokens(config, connection, token)
+    connection.connected_by_id = user.id
+    connection.connected_at = utcnow()
+    connection.disconnected_at = None
+    db.session.commit()
+    request_accounts_refresh(firm.id)
+    return connection
+
+
+def request_accounts_refresh(firm_id: int) -> bool:
+    """Enqueue the job that reads the company name and the deposit accounts."""
+    try:
+        enqueue_job(REFRESH_ACCOUNTS_JOB, firm_id)
+    except RedisError as error:
+        log.warning("could not enqueue the account refresh for firm %s: %s", firm_id, error)
+        return False
+    return True
+
+
+def disconnect(config, connection: QboConnection) -> bool:
+    """Revoke the tokens at Intuit and forget them; every row keeps its QBO Id.
+
+    Returns:
+        Whether Intuit confirmed the revocation (the local disconnect happens either way).
+    """
+    token = oauth.decrypt(config, connection.refresh_token_encrypted)
+    revoked = oauth.revoke(config, token) if token else False
+    connection.access_token_encrypted = None
+    connection.refresh_token_encrypted = None
+    connection.access_expires_at = None
+    connection.disconnected_at = utcnow()
+    connection.refresh_failing = False
+    db.session.commit()
+    return revoked

@@ -1,0 +1,309 @@
+"""What syncing and unsyncing each kind of row means in QBO; called by jobs.py with a JobContext.
+
+Handlers raise `Blocked` for a reason of ours (nothing was sent), or the client's exceptions;
+jobs.py turns both into row statuses. Every create looks for an object we made earlier first,
+and sends a requestid built from the row, so neither a retry nor a lost response duplicates.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..extensions import db
+from ..models import ClientAccount, Invoice, Payment, Refund, SyncReason, SyncStatus
+from . import mapping
+from .client import quote
+from .errors import QboFault
+from .sync import claim, history, mark_synced, mark_unsynced
+
+CACHE_TTL = 24 * 3600
+
+
+class Blocked(Exception):
+    """The row cannot sync now for a reason of ours; nothing was sent to QBO."""
+
+    def __init__(self, reason: SyncReason, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+class DependencyBusy(Exception):
+    """Something the row needs is being synced by another job; retry shortly."""
+
+
+def _in_this_company(record, ctx) -> bool:
+    return (
+        record.qbo_status is SyncStatus.SYNCED
+        and record.qbo_id is not None
+        and record.qbo_realm_id == ctx.realm_id
+    )
+
+
+def _cached_id(ctx, key: str, lookup) -> str | None:
+    """Return an id cached per company in Redis, or look it up in QBO and cache it."""
+    cache_key = f"qbo:cache:{ctx.realm_id}:{key}"
+    value = ctx.redis.get(cache_key)
+    if value:
+        return value.decode()
+    found = lookup()
+    if found:
+        ctx.redis.set(cache_key, found, ex=CACHE_TTL)
+    return found
+
+
+def service_item_id(ctx) -> str:
+    name = ctx.config["QBO_SERVICE_ITEM_NAME"]
+
+    def lookup():
+        items = ctx.client.query("Item", f"Name = {quote(name)}")
+        return str(items[0]["Id"]) if items else None
+
+    item_id = _cached_id(ctx, f"item:{name}", lookup)
+    if not item_id:
+        raise Blocked(
+            SyncReason.QBO_FAULT,
+            f'QuickBooks has no item named "{name}". Create a service item with that name in '
+            "QuickBooks, then sync again.",
+        )
+    return item_id
+
+
+def deposit_account(ctx) -> tuple[str, str]:
+    """The firm's chosen "Deposit to" account, or Undeposited Funds found by its subtype.
+
+    Raises:
+        Blocked: the chosen account is gone, inactive, or not a Bank / Other Current Asset one.
+    """
+    firm = ctx.firm
+    if firm.deposit_account_enabled and firm.deposit_account_qbo_id:
+        name = firm.deposit_account_name or firm.deposit_account_qbo_id
+        problem = (
+            f'The "Deposit to" account "{name}" no longer exists in QuickBooks or is inactive. '
+            "Choose another account in Settings > Integrations > QuickBooks, then sync again."
+        )
+        try:
+            account = ctx.client.read("Account", firm.deposit_account_qbo_id)
+        except QboFault as error:
+            if error.code == "610":
+                raise Blocked(SyncReason.DEPOSIT_ACCOUNT_INVALID, problem) from error
+            raise
+        if not mapping.is_depositable(account):
+            raise Blocked(SyncReason.DEPOSIT_ACCOUNT_INVALID, problem)
+        return str(account["Id"]), account.get("Name", name)
+
+    def lookup():
+        found = ctx.client.query("Account", "AccountSubType = 'UndepositedFunds'")
+        return str(found[0]["Id"]) if found else None
+
+    account_id = _cached_id(ctx, "undeposited-funds", lookup)
+    if not account_id:
+        raise Blocked(
+            SyncReason.DEPOSIT_ACCOUNT_INVALID,
+            'QuickBooks has no Undeposited Funds account. Choose a "Deposit to" account in '
+            "Settings > Integrations > QuickBooks.",
+        )
+    return account_id, "Undeposited Funds"
+
+
+# Sync -------------------------------------------------------------------------------------------
+
+
+def sync_client(ctx, client: ClientAccount) -> None:
+    body = mapping.customer_payload(client)
+    found = ctx.client.query("Customer", f"DisplayName = {quote(body['DisplayName'])}")
+    if found:
+        mark_synced(
+            client,
+            found[0],
+            ctx.realm_id,
+            ctx.user,
+            message="Linked to the existing QuickBooks customer with the same name",
+        )
+        return
+    try:
+        created = ctx.client.create("Customer", body, ctx.requestid(client, "create"))
+    except QboFault as error:
+        if error.code == "6240":
+            raise Blocked(
+                SyncReason.NAME_CLASH,
+                f'A vendor or employee in QuickBooks already uses the name "{body["DisplayName"]}". '
+                "Rename the client here or rename the vendor or employee in QuickBooks, then sync "
+                "again.",
+            ) from error
+        raise
+    mark_synced(client, created, ctx.realm_id, ctx.user, summary=f"Customer {body['DisplayName']}")
+
+
+def sync_invoice(ctx, invoice: Invoice) -> None:
+    client = invoice.client
+    if not _in_this_company(client, ctx):
+        raise Blocked(SyncReason.CLIENT_NOT_SYNCED, "Sync the client account first")
+    found = ctx.client.query(
+        "Invoice", f"DocNumber = {quote(invoice.number)} AND CustomerRef = {quote(client.qbo_id)}"
+    )
+    if found:
+        mark_synced(
+            invoice,
+            found[0],
+            ctx.realm_id,
+            ctx.user,
+            message="Linked to the existing QuickBooks invoice with the same number",
+        )
+        return
+    body = mapping.invoice_payload(invoice, client.qbo_id, service_item_id(ctx))
+    created = ctx.client.create("Invoice", body, ctx.requestid(invoice, "create"))
+    mark_synced(invoice, created, ctx.realm_id, ctx.user, summary=f"Invoice {invoice.number}")
+
+
+def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
+    """Sync the payment's invoice inside the payment's job, when its client is in QBO."""
+    if _in_this_company(invoice, ctx):
+        return
+    if not _in_this_company(invoice.client, ctx):
+        raise Blocked(SyncReason.CLIENT_NOT_SYNCED, "Sync the client account first")
+    if invoice.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
+        raise DependencyBusy("The invoice is being synced by another job.")
+    if not claim(
+        invoice,
+        (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED, SyncStatus.SYNCED),
+        SyncStatus.SYNCING,
+    ):
+        raise DependencyBusy("The invoice is being synced by another job.")
+    history(invoice, ctx.user, "sync", "queued", message="Synced first, for its payment")
+    db.session.commit()
+    db.session.refresh(invoice)
+    ctx.run_nested(invoice, sync_invoice)
+
+
+def sync_payment(ctx, payment: Payment) -> None:
+    invoice = payment.invoice
+    ensure_invoice_synced(ctx, invoice)
+    customer_id = invoice.client.qbo_id
+    account_id, account_name = deposit_account(ctx)
+    # Never a duplicate: look for a payment we created earlier (e.g. its response was lost).
+    candidates = ctx.client.query(
+        "Payment",
+        f"CustomerRef = {quote(customer_id)} AND TxnDate = {quote(payment.received_on.isoformat())}",
+    )
+    existing = mapping.find_existing_payment(candidates, payment, invoice.qbo_id)
+    if existing:
+        payment.qbo_deposit_account_id = (existing.get("DepositToAccountRef") or {}).get("value")
+        mark_synced(
+            payment,
+            existing,
+            ctx.realm_id,
+            ctx.user,
+            message="Linked to the payment already in QuickBooks",
+        )
+        return
+    qbo_invoice = ctx.client.read("Invoice", invoice.qbo_id)
+    applied = min(payment.amount, max(mapping.open_balance(qbo_invoice), Decimal("0")))
+    body = mapping.payment_payload(payment, customer_id, invoice.qbo_id, account_id, applied)
+    created = ctx.client.create("Payment", body, ctx.requestid(payment, "create"))
+    payment.qbo_deposit_account_id = (created.get("DepositToAccountRef") or {}).get(
+        "value", account_id
+    )
+    mark_synced(
+        payment,
+        created,
+        ctx.realm_id,
+        ctx.user,
+        summary=f"Payment {payment.amount} to {account_name}",
+    )
+
+
+def sync_refund(ctx, refund: Refund) -> None:
+    payment = refund.payment
+    if not _in_this_company(payment, ctx):
+        raise Blocked(SyncReason.PAYMENT_NOT_SYNCED, "Sync the payment first")
+    customer_id = payment.invoice.client.qbo_id
+    candidates = ctx.client.query(
+        "RefundReceipt",
+        f"CustomerRef = {quote(customer_id)} AND TxnDate = {quote(refund.refunded_on.isoformat())}",
+    )
+    existing = mapping.find_by_marker(candidates, refund)
+    if existing:
+        mark_synced(
+            refund,
+            existing,
+            ctx.realm_id,
+            ctx.user,
+            message="Linked to the refund already in QuickBooks",
+        )
+        return
+    account_id = payment.qbo_deposit_account_id or deposit_account(ctx)[0]
+    body = mapping.refund_payload(refund, customer_id, service_item_id(ctx), account_id)
+    created = ctx.client.create("RefundReceipt", body, ctx.requestid(refund, "create"))
+    mark_synced(refund, created, ctx.realm_id, ctx.user, summary=f"RefundReceipt {refund.amount}")
+
+
+# Unsync -----------------------------------------------------------------------------------------
+
+
+def delete_in_qbo(ctx, entity: str, record) -> None:
+    """Delete the row's QBO object with its current SyncToken; a stale token re-reads once."""
+    for attempt in (1, 2):
+        try:
+            current = ctx.client.read(entity, record.qbo_id)
+        except QboFault as error:
+            if error.code == "610":
+                return  # already gone in QBO
+            raise
+        if current.get("status") == "Deleted":
+            return
+        token = str(current.get("SyncToken", "0"))
+        try:
+            ctx.client.delete(entity, record.qbo_id, token, ctx.requestid(record, f"del{token}"))
+            return
+        except QboFault as error:
+            if error.code == "610":
+                return
+            if error.code == "5010" and attempt == 1:
+                continue  # someone changed it meanwhile: read the new SyncToken and try again
+            raise
+
+
+def unsync_payment(ctx, payment: Payment) -> None:
+    """Delete the payment's refunds in QBO, then the payment; all become Not synced."""
+    for refund in payment.refunds:
+        if refund.qbo_id and refund.qbo_realm_id == ctx.realm_id:
+            delete_in_qbo(ctx, "RefundReceipt", refund)
+            mark_unsynced(refund, ctx.user, message="Deleted from QuickBooks with its payment")
+            db.session.commit()  # progress survives a failure on the next delete
+    if payment.qbo_id and payment.qbo_realm_id == ctx.realm_id:
+        delete_in_qbo(ctx, "Payment", payment)
+    payment.qbo_deposit_account_id = None
+    mark_unsynced(payment, ctx.user, message="Deleted from QuickBooks")
+
+
+def unsync_refund(ctx, refund: Refund) -> None:
+    if refund.qbo_id and refund.qbo_realm_id == ctx.realm_id:
+        delete_in_qbo(ctx, "RefundReceipt", refund)
+    mark_unsynced(refund, ctx.user, message="Deleted from QuickBooks")
+
+
+def unsync_invoice(ctx, invoice: Invoice) -> None:
+    """Unlink the invoice; it stays in QBO (its payments may be applied to it)."""
+    mark_unsynced(invoice, ctx.user, message="Unlinked; the invoice stays in QuickBooks")
+
+
+def unsync_client(ctx, client: ClientAccount) -> None:
+    """Unlink the client and its invoices; customers are never deleted in QBO."""
+    for invoice in client.invoices:
+        if invoice.qbo_status is SyncStatus.SYNCED:
+            mark_unsynced(invoice, ctx.user, message="Unlinked with its client account")
+    mark_unsynced(client, ctx.user, message="Unlinked; the customer stays in QuickBooks")
+
+
+SYNC = {
+    "client": sync_client,
+    "invoice": sync_invoice,
+    "payment": sync_payment,
+    "refund": sync_refund,
+}
+UNSYNC = {
+    "client": unsync_client,
+    "invoice": unsync_invoice,
+    "payment": unsync_payment,
+    "refund": unsync_refund,
+}

@@ -1,0 +1,311 @@
+"""RQ entry points: thin functions that take ids, reload rows, and record how each attempt ended.
+
+The row's status in the database is the only truth: a job that finds its row no longer
+Syncing…/Unsyncing… does nothing. 429, 5xx and timeouts are re-raised while RQ has retries left
+(the row stays pending); after the last one the row is Failed. A job that dies outside our
+`try` is marked Failed by `on_job_failure`; one that vanishes is revived by `sweep_stuck_rows`.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from rq import get_current_job
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import (
+    PENDING_STATUSES,
+    SYNCED_MODELS,
+    Firm,
+    QboConnection,
+    SyncReason,
+    SyncStatus,
+    User,
+    utcnow,
+)
+from ..queue import get_redis
+from . import handlers, mapping
+from .client import QboClient
+from .errors import (
+    QboAuthError,
+    QboError,
+    QboFault,
+    QboNotConnected,
+    QboRefreshFailed,
+    QboThrottled,
+    QboUnavailable,
+)
+from .oauth import ConnectionTokens
+from .sync import (
+    SYNC_JOB,
+    UNSYNC_JOB,
+    enqueue_sync_job,
+    history,
+    mark_failed,
+    mark_unsync_failed,
+)
+
+log = logging.getLogger(__name__)
+
+NOT_CONNECTED = "QuickBooks is not connected. Connect it in Settings > Integrations > QuickBooks."
+RECONNECT = "QuickBooks refused our connection. Reconnect in Settings > Integrations > QuickBooks."
+_app = None
+
+
+@contextmanager
+def app_context():
+    """The worker script pushes an app context; anything else (rq CLI) gets one here."""
+    global _app
+    if has_app_context():
+        yield
+        return
+    if _app is None:
+        from .. import create_app
+
+        _app = create_app()
+    with _app.app_context():
+        yield
+
+
+@dataclass
+class JobContext:
+    """What a handler needs: the firm, its company, an API client, who asked."""
+
+    config: dict
+    firm: Firm
+    connection: QboConnection
+    client: QboClient
+    redis: object
+    user: User | None
+    realm_id: str = field(init=False)
+
+    def __post_init__(self):
+        self.realm_id = self.connection.realm_id
+
+    def requestid(self, record, operation: str) -> str:
+        return mapping.requestid(
+            type(record).RECORD_TYPE, record.id, record.qbo_sync_generation or 0, operation
+        )
+
+    def run_nested(self, record, handler) -> None:
+        """Run another row's sync inside this job; on any failure that row is Failed too."""
+        try:
+            handler(self, record)
+            db.session.commit()
+        except Exception as error:
+            db.session.rollback()
+            reason, message, code = describe(error)
+            mark_failed(record, self.user, reason, message, code)
+            db.session.commit()
+            raise
+
+
+def _make_context(firm: Firm, connection: QboConnection, user) -> JobContext:
+    config = current_app.config
+    redis = get_redis()
+    tokens = ConnectionTokens(connection.id, config, redis)
+    client = QboClient.from_config(connection.realm_id, tokens, config, redis)
+    return JobContext(dict(config), firm, connection, client, redis, user)
+
+
+def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
+    """Our reason, a plain message (with QBO's own words) and QBO's code for a failure."""
+    if isinstance(error, handlers.Blocked):
+        return error.reason, str(error), None
+    if isinstance(error, QboNotConnected):
+        return SyncReason.NOT_CONNECTED, NOT_CONNECTED, None
+    if isinstance(error, QboRefreshFailed):
+        return SyncReason.AUTH_FAILED, RECONNECT, None
+    if isinstance(error, QboAuthError):
+        return (
+            SyncReason.AUTH_FAILED,
+            f"{RECONNECT} QuickBooks said: {error.qbo_message}",
+            error.code,
+        )
+    if isinstance(error, (QboUnavailable, QboThrottled, handlers.DependencyBusy)):
+        return (
+            SyncReason.QBO_UNAVAILABLE,
+            f"QuickBooks did not answer after several tries; sync again later. Last error: {error}",
+            getattr(error, "code", None),
+        )
+    if isinstance(error, QboFault):
+        return (
+            SyncReason.QBO_FAULT,
+            f"QuickBooks rejected it (code {error.code}): {error.qbo_message}",
+            error.code,
+        )
+    return SyncReason.INTERNAL_ERROR, f"The sync stopped unexpectedly: {error}", None
+
+
+TRANSIENT = (QboUnavailable, QboThrottled, handlers.DependencyBusy)
+
+
+def _will_retry() -> bool:
+    job = get_current_job()
+    return job is not None and job.should_retry
+
+
+def run_sync(record_type: str, record_id: int, user_id: int | None = None) -> str:
+    """Send one row to QBO.
+
+    Args:
+        record_type: "client", "invoice", "payment" or "refund".
+        record_id: the row's id.
+        user_id: who asked (None for automatic syncs and the sweeper).
+
+    Returns:
+        What happened, for RQ's result ("synced", "failed", "skipped: ...").
+
+    Raises:
+        QboUnavailable, QboThrottled: while RQ has retries left, so it retries with backoff.
+    """
+    with app_context():
+        return _run("sync", record_type, record_id, user_id)
+
+
+def run_unsync(record_type: str, record_id: int, user_id: int | None = None) -> str:
+    """Remove one row from QBO (payments and refunds are deleted there; see handlers.UNSYNC)."""
+    with app_context():
+        return _run("unsync", record_type, record_id, user_id)
+
+
+def _run(action: str, record_type: str, record_id: int, user_id) -> str:
+    model = SYNCED_MODELS[record_type]
+    pending = SyncStatus.SYNCING if action == "sync" else SyncStatus.UNSYNCING
+    record = db.session.get(model, record_id)
+    if record is None or record.qbo_status is not pending:
+        db.session.rollback()
+        return "skipped: the row is no longer pending"
+    redis = get_redis()
+    # One job per row at a time, even if the sweeper re-enqueued a job that is still running.
+    lock = redis.lock(
+        f"qbo:row-lock:{record_type}:{record_id}",
+        timeout=current_app.config["JOB_TIMEOUT"] + 60,
+        blocking=False,
+    )
+    if not lock.acquire(blocking=False):
+        db.session.rollback()
+        return "skipped: another job holds the row"
+    try:
+        return _attempt(action, model, record, user_id)
+    finally:
+        try:
+            lock.release()
+        except Exception:
+            log.warning("row lock for %s %s expired before release", record_type, record_id)
+
+
+def _attempt(action, model, record, user_id) -> str:
+    user = db.session.get(User, user_id) if user_id else None
+    firm = db.session.get(Firm, record.firm_id)
+    connection = db.session.execute(
+        db.select(QboConnection).filter_by(firm_id=firm.id)
+    ).scalar_one_or_none()
+    fail = mark_failed if action == "sync" else mark_unsync_failed
+    if connection is None or not connection.is_connected:
+        fail(record, user, SyncReason.NOT_CONNECTED, NOT_CONNECTED)
+        db.session.commit()
+        return "failed: not connected"
+    # End the read transaction before talking to QBO: token refreshes commit in their own session.
+    db.session.commit()
+    ctx = _make_context(firm, connection, user)
+    handler = (handlers.SYNC if action == "sync" else handlers.UNSYNC)[model.RECORD_TYPE]
+    try:
+        handler(ctx, record)
+        if ctx.client.last_success:
+            connection.last_success_at = utcnow()
+        db.session.commit()
+        return "synced" if action == "sync" else "unsynced"
+    except Exception as error:
+        db.session.rollback()
+        if isinstance(error, TRANSIENT) and _will_retry():
+            history(record, user, action, "retrying", message=str(error))
+            db.session.commit()
+            raise
+        if not isinstance(error, (QboError, handlers.Blocked, handlers.DependencyBusy)):
+            log.exception("%s of %s %s crashed", action, model.RECORD_TYPE, record.id)
+        reason, message, code = describe(error)
+        fail(record, user, reason, message, code)
+        if isinstance(error, (QboRefreshFailed, QboAuthError)):
+            connection.refresh_failing = True
+            connection.last_error = message
+        db.session.commit()
+        return f"failed: {reason.value}"
+    finally:
+        ctx.client.close()
+
+
+def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:
+    """RQ failure callback: a job that died outside our `try` leaves its row Failed, not pending."""
+    if job.should_retry:
+        return  # RQ will run it again; the row stays Syncing…
+    try:
+        record_type, record_id = job.args[0], job.args[1]
+        user_id = job.args[2] if len(job.args) > 2 else None
+    except (IndexError, TypeError):
+        return
+    with app_context():
+        model = SYNCED_MODELS.get(record_type)
+        record = db.session.get(model, record_id) if model else None
+        if record is None or record.qbo_status not in PENDING_STATUSES:
+            return
+        user = db.session.get(User, user_id) if user_id else None
+        message = f"The sync job stopped unexpectedly ({exc_type.__name__}: {exc_value})"
+        if record.qbo_status is SyncStatus.SYNCING:
+            mark_failed(record, user, SyncReason.INTERNAL_ERROR, message)
+        else:
+            mark_unsync_failed(record, user, SyncReason.INTERNAL_ERROR, message)
+        db.session.commit()
+
+
+def sweep_stuck_rows() -> int:
+    """Re-enqueue rows stuck in Syncing…/Unsyncing… longer than SYNC_STUCK_AFTER_SECONDS.
+
+    Returns:
+        How many rows were re-enqueued.
+    """
+    with app_context():
+        cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
+        revived = 0
+        for record_type, model in SYNCED_MODELS.items():
+            stuck = db.session.execute(
+                db.select(model.id, model.qbo_status, model.qbo_status_changed_at)
+                .where(model.qbo_status.in_(PENDING_STATUSES), model.qbo_status_changed_at < cutoff)
+                .limit(500)
+            ).all()
+            for row_id, status, changed_at in stuck:
+                # Compare-and-set on the timestamp, so two sweepers never both re-enqueue a row.
+                won = db.session.execute(
+                    update(model)
+                    .where(model.id == row_id, model.qbo_status_changed_at == changed_at)
+                    .values(qbo_status_changed_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if won != 1:
+                    continue
+                record = db.session.get(model, row_id)
+                history(record, None, "sweep", "requeued", message="Re-enqueued after being stuck")
+                db.session.commit()
+                job = SYNC_JOB if status is SyncStatus.SYNCING else UNSYNC_JOB
+                enqueue_sync_job(job, record_type, row_id, None)
+                revived += 1
+        if revived:
+            log.info("sweeper re-enqueued %s stuck rows", revived)
+        return revived
+
+
+def refresh_accounts(firm_id: int) -> int:
+    """Read the company name and its active Bank and Other Current Asset accounts into QboAccount.
+
+    Returns:
+        How many accounts are offered for deposits.
+    """
+    from .accounts import refresh_company_cache
+
+    with app_context():
+        return refresh_company_cache(firm_id, _make_context)

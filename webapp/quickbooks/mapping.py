@@ -1,0 +1,173 @@
+"""Our rows as QBO JSON, and the few reads back: pure functions, no I/O."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..models import ClientAccount, Invoice, Payment, Refund
+
+# Intuit forbids these in DisplayName and other names (qbo-api.md section 2.1).
+_NAME_FORBIDDEN = {":": "-", "\t": " ", "\n": " ", "\r": " "}
+REQUESTID_MAX = 50
+
+
+def requestid(record_type: str, record_id: int, generation: int, operation: str) -> str:
+    """A deterministic `requestid` (at most 50 characters) for one write of one row.
+
+    The same row, sync generation and operation always give the same id, so a retry after a
+    lost response replays QBO's first answer instead of creating a second object. Unsyncing
+    bumps the generation, so a later re-create is a new request.
+    """
+    value = f"lb-{record_type}-{record_id}-g{generation}-{operation}"
+    if len(value) > REQUESTID_MAX:
+        raise ValueError(f"requestid too long: {value}")
+    return value
+
+
+def amount(value: Decimal) -> float:
+    """A Decimal money amount as the JSON number Intuit expects (2 places)."""
+    return float(Decimal(value).quantize(Decimal("0.01")))
+
+
+def qbo_name(name: str) -> str:
+    for bad, good in _NAME_FORBIDDEN.items():
+        name = name.replace(bad, good)
+    return name.strip()[:500]
+
+
+def marker(record) -> str:
+    """Our tag in PrivateNote, used to find an object we created when its response was lost."""
+    return f"[Ledgerbridge {type(record).RECORD_TYPE} {record.id}]"
+
+
+def customer_payload(client: ClientAccount) -> dict:
+    body = {"DisplayName": qbo_name(client.display_name), "CompanyName": client.display_name[:100]}
+    if client.email:
+        body["PrimaryEmailAddr"] = {"Address": client.email[:100]}
+    if client.phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": client.phone[:30]}
+    if client.address:
+        lines = [line.strip() for line in client.address.splitlines() if line.strip()][:5]
+        body["BillAddr"] = {f"Line{n}": text[:500] for n, text in enumerate(lines, start=1)}
+    return body
+
+
+def invoice_payload(invoice: Invoice, customer_id: str, item_id: str) -> dict:
+    lines = []
+    for line in invoice.lines:
+        lines.append(
+            {
+                "Amount": amount(line.amount),
+                "Description": line.description[:4000],
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": item_id},
+                    "Qty": float(line.quantity),
+                    "UnitPrice": amount(line.unit_price),
+                },
+            }
+        )
+    body = {
+        "CustomerRef": {"value": customer_id},
+        "DocNumber": invoice.number[:21],
+        "TxnDate": invoice.issue_date.isoformat(),
+        "DueDate": invoice.due_date.isoformat(),
+        "PrivateNote": marker(invoice),
+        "Line": lines,
+    }
+    if invoice.memo:
+        body["CustomerMemo"] = {"value": invoice.memo[:1000]}
+    return body
+
+
+def payment_payload(
+    payment: Payment, customer_id: str, invoice_id: str, deposit_account_id: str, applied: Decimal
+) -> dict:
+    """A Payment linked to its invoice for `applied` (the rest, if any, stays unapplied credit)."""
+    note = marker(payment)
+    if payment.description:
+        note = f"{note} {payment.description}"
+    body = {
+        "CustomerRef": {"value": customer_id},
+        "TotalAmt": amount(payment.amount),
+        "TxnDate": payment.received_on.isoformat(),
+        "DepositToAccountRef": {"value": deposit_account_id},
+        "PrivateNote": note[:4000],
+        "Line": [],
+    }
+    if applied > 0:
+        body["Line"] = [
+            {"Amount": amount(applied), "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
+        ]
+    if payment.reference:
+        body["PaymentRefNum"] = payment.reference[:21]
+    return body
+
+
+def refund_payload(refund: Refund, customer_id: str, item_id: str, account_id: str) -> dict:
+    payment = refund.payment
+    description = f"Refund of payment received {payment.received_on.isoformat()}"
+    if refund.reason:
+        description = f"{description}: {refund.reason}"
+    return {
+        "CustomerRef": {"value": customer_id},
+        "DepositToAccountRef": {"value": account_id},
+        "TxnDate": refund.refunded_on.isoformat(),
+        "PrivateNote": marker(refund),
+        "Line": [
+            {
+                "Amount": amount(refund.amount),
+                "Description": description[:4000],
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": item_id},
+                    "Qty": 1,
+                    "UnitPrice": amount(refund.amount),
+                },
+            }
+        ],
+    }
+
+
+def _links_invoice(obj: dict, invoice_id: str) -> bool:
+    return any(
+        link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == str(invoice_id)
+        for line in obj.get("Line") or []
+        for link in line.get("LinkedTxn") or []
+    )
+
+
+def find_existing_payment(candidates: list[dict], payment: Payment, invoice_id: str) -> dict | None:
+    """Pick the QBO payment that is ours: linked to the invoice, same amount and date, our marker.
+
+    Candidates come from a query on CustomerRef and TxnDate (PrivateNote is not filterable).
+    """
+    for obj in candidates:
+        if (
+            marker(payment) in (obj.get("PrivateNote") or "")
+            and Decimal(str(obj.get("TotalAmt", 0))).quantize(Decimal("0.01")) == payment.amount
+            and str(obj.get("TxnDate")) == payment.received_on.isoformat()
+            and (_links_invoice(obj, invoice_id) or not obj.get("Line"))
+        ):
+            return obj
+    return None
+
+
+def find_by_marker(candidates: list[dict], record) -> dict | None:
+    for obj in candidates:
+        if marker(record) in (obj.get("PrivateNote") or ""):
+            return obj
+    return None
+
+
+def open_balance(qbo_invoice: dict) -> Decimal:
+    return Decimal(str(qbo_invoice.get("Balance", 0))).quantize(Decimal("0.01"))
+
+
+DEPOSITABLE_TYPES = ("Bank", "Other Current Asset")
+
+
+def is_depositable(account: dict) -> bool:
+    return (
+        account.get("Active", True) is not False and account.get("AccountType") in DEPOSITABLE_TYPES
+    )

@@ -1,0 +1,30 @@
+"""Forms of the QuickBooks settings page."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField
+
+
+class PaymentsForm(FlaskForm):
+    sync_manual_payments = BooleanField("Sync manually created payments with QuickBooks")
+
+
+UNDEPOSITED = ""
+
+
+class DepositForm(FlaskForm):
+    deposit_account_enabled = BooleanField("Define 'Deposit to' account for payments")
+    # Choices are the cached accounts of the connected company, set by the view.
+    deposit_account = SelectField("Account for payments", validate_choice=False)
+
+    def set_choices(self, accounts) -> None:
+        self.deposit_account.choices = [(UNDEPOSITED, "Undeposited Funds")] + [
+            (a.qbo_id, f"{a.name} ({a.account_type})")
+            for a in accounts
+            if a.account_sub_type != "UndepositedFunds"
+        ]
+
+    def validate_deposit_account(self, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Pick one of the accounts in the list.")
