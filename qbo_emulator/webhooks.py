@@ -95,6 +95,8 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._session = requests.Session()
+        # The background thread and Control.deliver_webhooks() must not deliver the same event twice.
+        self._deliver_lock = threading.Lock()
 
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -121,7 +123,11 @@ class Dispatcher:
                 log.exception("webhook delivery failed")
                 worked = False
             if not worked:
-                self._wake.wait(self.poll)
+                # Poll quickly only while something waits for a retry; new events wake us anyway.
+                pending = self.store.one(
+                    "SELECT 1 FROM webhook_events WHERE status = 'pending' LIMIT 1"
+                )
+                self._wake.wait(self.poll if pending else 0.5)
                 self._wake.clear()
 
     def _heads(self):
@@ -133,6 +139,10 @@ class Dispatcher:
 
     def deliver_due(self) -> bool:
         """Attempt every queue head that is due; return True if anything was attempted."""
+        with self._deliver_lock:
+            return self._deliver_due()
+
+    def _deliver_due(self) -> bool:
         now = self.clock.now()
         attempted = False
         for event in self._heads():
