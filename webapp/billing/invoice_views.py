@@ -62,7 +62,8 @@ def _filtered(query):
 
 
 def render_invoice_row(invoice, oob=False, added=False) -> str:
-    return render_template("billing/_invoice_row.html", invoice=invoice, oob=oob, added=added)
+    html = render_template("billing/_invoice_row.html", invoice=invoice, oob=oob, added=added)
+    return html.strip()  # the <tr> must come first in action responses (style.md conv. 13)
 
 
 def _poller(active=True, oob=True) -> str:
@@ -199,8 +200,8 @@ def create_invoice_view():
         )
         return _form_response(form, 422)
     lines = [
-        (entry.description.data, Decimal(entry.quantity.data), Decimal(entry.unit_price.data))
-        for entry in form.lines
+        (line.description.data, Decimal(line.quantity.data), Decimal(line.unit_price.data))
+        for line in (entry.form for entry in form.lines)
     ]
     if sum(line_amount(quantity, price) for _, quantity, price in lines) >= MAX_TOTAL:
         form.lines.errors.append("That total is too large.")

@@ -55,7 +55,8 @@ def _filtered(query):
 
 
 def render_payment_row(payment, oob=False, added=False) -> str:
-    return render_template("billing/_payment_row.html", payment=payment, oob=oob, added=added)
+    html = render_template("billing/_payment_row.html", payment=payment, oob=oob, added=added)
+    return html.strip()  # the <tr> must come first in action responses (style.md conv. 13)
 
 
 def _poller(active=True, oob=True) -> str:
@@ -141,9 +142,7 @@ def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
     form.client_id.choices = [("", "Choose a client")] + [(c.id, c.display_name) for c in clients]
     client_id = form.client_id.data if client_id is None else client_id
     form.open_invoices = _open_invoices(client_id)
-    form.invoice_id.choices = [
-        ("", _invoice_placeholder(client_id, form.open_invoices))
-    ] + [
+    form.invoice_id.choices = [("", _invoice_placeholder(client_id, form.open_invoices))] + [
         (i.id, f"{i.number} · {i.issue_date:%b %d, %Y} · {i.balance:,.2f} open")
         for i in form.open_invoices
     ]

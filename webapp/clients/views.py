@@ -52,8 +52,11 @@ def _filtered(query):
     return query
 
 
-def _render_row(client, open_balance, oob=False) -> str:
-    return render_template("clients/_row.html", client=client, open_balance=open_balance, oob=oob)
+def _render_row(client, open_balance, oob=False, added=False) -> str:
+    html = render_template(
+        "clients/_row.html", client=client, open_balance=open_balance, oob=oob, added=added
+    )
+    return html.strip()  # the <tr> must come first in action responses (style.md conv. 13)
 
 
 def _row_of(client) -> str:
@@ -162,7 +165,7 @@ def create():
     if not is_fragment_request():
         flash(message)
         return redirect(url_for("clients.index"))
-    row_html = render_template("clients/_row.html", client=client, open_balance=0, added=True)
+    row_html = _render_row(client, 0, added=True)
     return created_row_response(row_html, "clients-body", message)
 
 
