@@ -67,6 +67,9 @@ class Store:
         self._depth = 0
         self._after_commit: list = []
         with self.lock:
+            # WAL + NORMAL: far fewer fsyncs; an emulator can afford to lose the last write on a crash.
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript(SCHEMA)
 
     @contextmanager
