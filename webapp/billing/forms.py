@@ -15,6 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..models import PaymentMethod
@@ -110,7 +111,7 @@ class InvoiceForm(FlaskForm):
             raise ValidationError("The due date cannot be before the invoice date.")
 
 
-METHOD_CHOICES = [(m.value, m.label) for m in PaymentMethod]
+METHOD_CHOICES = [SelectChoice(m.value, m.label) for m in PaymentMethod]
 
 
 class PaymentForm(FlaskForm):

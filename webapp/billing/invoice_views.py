@@ -7,6 +7,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
+from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request
@@ -133,7 +134,9 @@ def _client_choices():
         .where(ClientAccount.active.is_(True))
         .order_by(ClientAccount.display_name)
     ).scalars()
-    return [("", "Choose a client")] + [(c.id, c.display_name) for c in clients]
+    return [SelectChoice("", "Choose a client")] + [
+        SelectChoice(c.id, c.display_name) for c in clients
+    ]
 
 
 def _invoice_form(**kwargs) -> InvoiceForm:

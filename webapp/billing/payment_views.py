@@ -5,6 +5,7 @@ from decimal import Decimal
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import aliased, contains_eager
+from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
@@ -139,11 +140,15 @@ def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
         .where(ClientAccount.active.is_(True))
         .order_by(ClientAccount.display_name)
     ).scalars()
-    form.client_id.choices = [("", "Choose a client")] + [(c.id, c.display_name) for c in clients]
+    form.client_id.choices = [SelectChoice("", "Choose a client")] + [
+        SelectChoice(c.id, c.display_name) for c in clients
+    ]
     client_id = form.client_id.data if client_id is None else client_id
     form.open_invoices = _open_invoices(client_id)
-    form.invoice_id.choices = [("", _invoice_placeholder(client_id, form.open_invoices))] + [
-        (i.id, f"{i.number} · {i.issue_date:%b %d, %Y} · {i.balance:,.2f} open")
+    form.invoice_id.choices = [
+        SelectChoice("", _invoice_placeholder(client_id, form.open_invoices))
+    ] + [
+        SelectChoice(i.id, f"{i.number} · {i.issue_date:%b %d, %Y} · {i.balance:,.2f} open")
         for i in form.open_invoices
     ]
     if invoice_id is not None:
