@@ -20,12 +20,12 @@ run: $(STAMP)
 test: test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL_TEST $(PY) -m pytest -q $(PYTEST_ARGS)
+	env -u DATABASE_URL_TEST $(PY) -m pytest -q -rsx $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if [ -n "$$DATABASE_URL_TEST" ]; then \
 		echo "== again on PostgreSQL ($$DATABASE_URL_TEST), without the browser tests =="; \
-		$(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS); \
+		$(PY) -m pytest -q -rsx -m "not browser" $(PYTEST_ARGS); \
 	else \
 		echo "== DATABASE_URL_TEST is not set: skipping the PostgreSQL run =="; \
 	fi
