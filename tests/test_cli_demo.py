@@ -1,0 +1,161 @@
+"""`python -m webapp.demo` (what `make run` runs), end to end in a subprocess.
+
+It comes up from an empty database, lets the demo user sign in, stops everything it started on
+Ctrl-C, and a second run reuses the data. DEMO_DIR and DATABASE_URL keep it out of instance/.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from redis import Redis
+
+from webapp.seed import DEFAULT_PASSWORD, DEMO_EMAIL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class DemoProcess:
+    """`python -m webapp.demo` with its output collected line by line."""
+
+    def __init__(self, tmp_path: Path, port: int):
+        env = {
+            **os.environ,
+            "DEMO_DIR": str(tmp_path / "demo"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+            "PORT": str(port),
+            "PYTHONUNBUFFERED": "1",
+        }
+        for inherited in ("REDIS_URL", "QBO_EMULATOR_URL", "DEMO_PASSWORD", "SECRET_KEY"):
+            env.pop(inherited, None)
+        self.url = f"http://127.0.0.1:{port}"
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "webapp.demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop(signal.SIGTERM)
+                pytest.fail(f"demo never printed {text!r}:\n{self.output}")
+            time.sleep(0.1)
+
+    def stop(self, sig=signal.SIGINT, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout: float = 30) -> int:
+        """Wait for the exit code, with all of the output read."""
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            pytest.fail(f"demo did not stop within {timeout} s:\n{self.output}")
+        self._reader.join(timeout=5)
+        return code
+
+
+@pytest.fixture
+def start_demo(tmp_path):
+    """Start demos; whatever happens in the test, each is stopped (and stops its children)."""
+    started: list[DemoProcess] = []
+
+    def start(port: int) -> DemoProcess:
+        started.append(DemoProcess(tmp_path, port))
+        return started[-1]
+
+    yield start
+    for demo in started:
+        if demo.proc.poll() is None:
+            demo.proc.send_signal(signal.SIGTERM)
+            demo.proc.wait(timeout=30)
+
+
+def sign_in(url: str) -> requests.Response:
+    session = requests.Session()
+    form = session.get(f"{url}/login", timeout=5).text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    return session.post(
+        f"{url}/login",
+        data={"csrf_token": token, "email": DEMO_EMAIL, "password": DEFAULT_PASSWORD},
+        timeout=10,
+    )
+
+
+def test_make_run_brings_the_demo_up_stops_it_on_ctrl_c_and_reuses_data_next_time(start_demo):
+    port = free_port()
+    demo = start_demo(port)
+    demo.wait_for("Ledgerbridge is running at")
+    assert "Seeded the demo firm: 20 clients, 60 invoices, 80 payments" in demo.output
+    assert f"Sign in as {DEMO_EMAIL} with the password {DEFAULT_PASSWORD}" in demo.output
+    redis_url = re.search(r"Started Redis \(.*\) at (\S+)\.", demo.output).group(1)
+    emulator = re.search(r"Started the QBO emulator at (http://127.0.0.1:(\d+))", demo.output)
+
+    assert requests.get(f"{demo.url}/healthz", timeout=5).json() == {"status": "ok"}
+    page = sign_in(demo.url)
+    assert page.url == f"{demo.url}/billing/invoices"
+    assert "Demo Accounting LLP" in page.text
+    assert Redis.from_url(redis_url).ping()
+    if emulator:
+        assert requests.get(f"{emulator.group(1)}/_emulator/", timeout=5).ok
+
+    assert demo.stop(signal.SIGINT) == 0
+    assert "Stopped everything this run started." in demo.output
+    assert not port_open(port)
+    if emulator:
+        assert not port_open(int(emulator.group(2)))
+    with pytest.raises(Exception):  # noqa: B017 (any connection error: the server is gone)
+        Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+
+    again = start_demo(port)
+    again.wait_for("Ledgerbridge is running at")
+    assert "The demo firm is already there; reusing its data." in again.output
+    assert sign_in(again.url).url == f"{again.url}/billing/invoices"
+    assert again.stop(signal.SIGTERM) == 0
+
+
+def test_make_run_refuses_a_port_in_use(start_demo):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        demo = start_demo(busy.getsockname()[1])
+        assert demo.wait() == 1
+    assert "is in use" in demo.output
