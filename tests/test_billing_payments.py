@@ -498,4 +498,4 @@ def test_payment_history_shows_its_refunds(client, make, user, payment):
     db.session.commit()
     body = client.get(f"/billing/payments/{payment.id}/history", headers=HX).text
     assert "Refunds" in body and "Goodwill" in body and "10.00" in body
-    assert "Nothing has been sent to QuickBooks for this row yet." in body
+    assert "No sync history is recorded for this row yet." in body

@@ -104,7 +104,9 @@
   });
 
   // The dialog opens when a form is swapped into it and closes on the server's "close-dialog" event.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // afterSettle, not afterSwap: htmx wires up the new content's hx-* attributes while settling
+  // (20 ms later), so a dialog shown at afterSwap could be used before its selects work.
+  document.addEventListener("htmx:afterSettle", function (event) {
     const modal = document.getElementById("modal");
     if (event.detail.target && event.detail.target.id === "dialog" && modal && !modal.open) {
       modal.showModal();

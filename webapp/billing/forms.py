@@ -94,7 +94,7 @@ class InvoiceForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired("Give the invoice a number."), Length(max=21)],
     )
-    issue_date = DayField("Date", default=date.today)
+    issue_date = DayField("Invoice date", default=date.today)
     due_date = DayField("Due date", default=lambda: date.today() + timedelta(days=30))
     lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
 
