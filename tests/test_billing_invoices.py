@@ -286,7 +286,7 @@ def test_add_line_returns_the_next_line(client, user):
         "/billing/invoices/new/line?lines-0-description=a&lines-3-description=b", headers=HX
     )
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<tr class="invoice-line">')
+    assert response.text.lstrip().startswith('<tr id="invoice-lines-4" class="invoice-line">')
     assert 'name="lines-4-description"' in response.text
     assert 'name="lines-4-quantity"' in response.text and 'value="1"' in response.text
 

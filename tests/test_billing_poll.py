@@ -154,3 +154,10 @@ def test_the_page_poller_is_idle_unless_a_row_is_pending(client, make, user, pag
     # "x !== null" would always be true and the poller would fire with nothing to watch.
     assert "null" not in active
     assert "input[name=&#39;watch&#39;]" in active or "input[name='watch']" in active
+
+
+@pytest.mark.parametrize(("url", "kind", "new"), PAGES)
+def test_poll_without_htmx_redirects_to_the_page(client, user, url, kind, new):
+    response = client.get(f"{url}?watch=1:syncing")
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/clients/", "/billing/invoices", "/billing/payments")

@@ -105,6 +105,8 @@ def invoice_row(invoice_id):
 @bp.get("/invoices/poll")
 def invoices_poll():
     """Return out-of-band rows for watched invoices whose QuickBooks status changed."""
+    if not is_fragment_request():
+        return redirect(url_for("billing.invoices"))
     watched = parse_watch()
     rows = []
     if watched:

@@ -98,6 +98,8 @@ def payment_row(payment_id):
 @bp.get("/payments/poll")
 def payments_poll():
     """Return out-of-band rows for watched payments whose QuickBooks status changed."""
+    if not is_fragment_request():
+        return redirect(url_for("billing.payments"))
     watched = parse_watch()
     rows = []
     if watched:

@@ -103,6 +103,8 @@ def row(client_id):
 @bp.get("/poll")
 def poll():
     """Return out-of-band rows for watched clients whose QuickBooks status changed."""
+    if not is_fragment_request():
+        return redirect(url_for("clients.index"))
     watched = parse_watch()
     rows = []
     if watched:
