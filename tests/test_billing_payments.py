@@ -499,3 +499,15 @@ def test_payment_history_shows_its_refunds(client, make, user, payment):
     body = client.get(f"/billing/payments/{payment.id}/history", headers=HX).text
     assert "Refunds" in body and "Goodwill" in body and "10.00" in body
     assert "No sync history is recorded for this row yet." in body
+
+
+def test_when_the_queue_is_down_the_row_fails_with_a_plain_reason(client, user, payment):
+    # TestConfig points REDIS_URL at a closed port: enqueueing fails, the row must not stay Syncing.
+    response = client.post(f"/billing/payments/{payment.id}/sync", headers=HX)
+    assert response.status_code == 200
+    db.session.refresh(payment)
+    assert payment.qbo_status is SyncStatus.FAILED
+    assert "queue is not reachable" in response.text
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert toast["level"] == "error"
+    assert 'name="watch"' not in response.text

@@ -91,7 +91,9 @@ def test_another_firms_rows_and_junk_values_are_ignored(client, make, user, url,
     theirs = new(make, make.firm(), qbo_status=SyncStatus.SYNCED)
     db.session.commit()
     response = client.get(
-        f"{url}?watch={theirs.id}:syncing&watch=abc&watch=12:nope&watch=:", headers=HX
+        f"{url}?watch={theirs.id}:syncing&watch=abc&watch=12:nope&watch=:"
+        f"&watch={10**20}:syncing&watch=-3:syncing",
+        headers=HX,
     )
     assert response.status_code == 286
     assert response.text == ""

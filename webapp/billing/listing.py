@@ -109,7 +109,7 @@ def parse_watch() -> dict[int, str]:
     watched: dict[int, str] = {}
     for value in request.args.getlist("watch")[:MAX_WATCHED]:
         row_id, _, status = value.partition(":")
-        if row_id.isdigit() and status in _STATUS_VALUES:
+        if row_id.isdigit() and 0 < int(row_id) <= MAX_ID and status in _STATUS_VALUES:
             watched[int(row_id)] = status
     return watched
 
@@ -158,7 +158,12 @@ def sync_action(record, action: str, render_row: Callable, render_poller: Callab
         flash(_action_message(record, action, started))
         return redirect(back)
     response = make_response(render_row(record) + render_poller())
-    level = "info" if started else "warning"
+    if not started:
+        level = "warning"
+    elif record.qbo_status is SyncStatus.FAILED:
+        level = "error"  # the job could not even be queued; the row says why
+    else:
+        level = "info"
     return toast(response, _action_message(record, action, started), level)
 
 
