@@ -64,7 +64,7 @@ def _record(item):
     return item[0] if isinstance(item, tuple) else item
 
 
-def paginate(query: Select, count_query: Select, rows: Callable = None) -> Page:
+def paginate(query: Select, count_query: Select, rows: Callable | None = None) -> Page:
     """Run one page of `query` (50 rows by default); `count_query` selects the ids it filters."""
     per_page = current_app.config["PAGE_SIZE"]
     total = db.session.execute(

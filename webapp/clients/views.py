@@ -76,9 +76,8 @@ def index():
     query = _filtered(_with_balance()).order_by(
         func.lower(ClientAccount.display_name), ClientAccount.id
     )
-    page = paginate(
-        query, _filtered(firm_select(ClientAccount)), rows=lambda r: [tuple(row) for row in r]
-    )
+    count = _filtered(firm_select(ClientAccount).with_only_columns(ClientAccount.id))
+    page = paginate(query, count, rows=lambda result: [tuple(row) for row in result])
     context = dict(
         page=page,
         args=filter_args(*FILTERS),
