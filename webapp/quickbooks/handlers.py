@@ -7,8 +7,6 @@ and sends a requestid built from the row, so neither a retry nor a lost response
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ..extensions import db
 from ..models import ClientAccount, Invoice, Payment, Refund, SyncReason, SyncStatus
 from . import mapping
@@ -196,9 +194,9 @@ def sync_payment(ctx, payment: Payment) -> None:
             message="Linked to the payment already in QuickBooks",
         )
         return
-    qbo_invoice = ctx.client.read("Invoice", invoice.qbo_id)
-    applied = min(payment.amount, max(mapping.open_balance(qbo_invoice), Decimal("0")))
-    body = mapping.payment_payload(payment, customer_id, invoice.qbo_id, account_id, applied)
+    # The body depends on the row alone, so a retry sends the same request under the same
+    # requestid (QBO replays it); if QBO's invoice is already paid, QBO refuses the payment.
+    body = mapping.payment_payload(payment, customer_id, invoice.qbo_id, account_id)
     created = ctx.client.create("Payment", body, ctx.requestid(payment, "create"))
     payment.qbo_deposit_account_id = (created.get("DepositToAccountRef") or {}).get(
         "value", account_id

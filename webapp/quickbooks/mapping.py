@@ -81,9 +81,9 @@ def invoice_payload(invoice: Invoice, customer_id: str, item_id: str) -> dict:
 
 
 def payment_payload(
-    payment: Payment, customer_id: str, invoice_id: str, deposit_account_id: str, applied: Decimal
+    payment: Payment, customer_id: str, invoice_id: str, deposit_account_id: str
 ) -> dict:
-    """A Payment linked to its invoice for `applied` (the rest, if any, stays unapplied credit)."""
+    """A Payment applied in full to its invoice, built from the row alone (see handlers)."""
     note = marker(payment)
     if payment.description:
         note = f"{note} {payment.description}"
@@ -93,12 +93,13 @@ def payment_payload(
         "TxnDate": payment.received_on.isoformat(),
         "DepositToAccountRef": {"value": deposit_account_id},
         "PrivateNote": note[:4000],
-        "Line": [],
+        "Line": [
+            {
+                "Amount": amount(payment.amount),
+                "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}],
+            }
+        ],
     }
-    if applied > 0:
-        body["Line"] = [
-            {"Amount": amount(applied), "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}
-        ]
     if payment.reference:
         body["PaymentRefNum"] = payment.reference[:21]
     return body
@@ -147,7 +148,7 @@ def find_existing_payment(candidates: list[dict], payment: Payment, invoice_id: 
             marker(payment) in (obj.get("PrivateNote") or "")
             and Decimal(str(obj.get("TotalAmt", 0))).quantize(Decimal("0.01")) == payment.amount
             and str(obj.get("TxnDate")) == payment.received_on.isoformat()
-            and (_links_invoice(obj, invoice_id) or not obj.get("Line"))
+            and _links_invoice(obj, invoice_id)
         ):
             return obj
     return None
@@ -158,10 +159,6 @@ def find_by_marker(candidates: list[dict], record) -> dict | None:
         if marker(record) in (obj.get("PrivateNote") or ""):
             return obj
     return None
-
-
-def open_balance(qbo_invoice: dict) -> Decimal:
-    return Decimal(str(qbo_invoice.get("Balance", 0))).quantize(Decimal("0.01"))
 
 
 DEPOSITABLE_TYPES = ("Bank", "Other Current Asset")

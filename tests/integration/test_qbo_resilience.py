@@ -1,0 +1,230 @@
+"""Never a duplicate, never stuck: lost responses, races, token expiry, QBO down, crashes."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+from rq import Queue
+
+from webapp.extensions import db
+from webapp.models import Payment, SyncEvent, SyncReason, SyncStatus, User, utcnow
+from webapp.quickbooks import jobs
+from webapp.quickbooks.oauth import ConnectionTokens
+from webapp.quickbooks.sync import request_sync
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def paid_invoice(qbo_firm, make, run_jobs):
+    """A synced client and invoice, and a payment not yet synced."""
+    client = make.client(qbo_firm.firm, display_name="Lost & Found LLC")
+    invoice = make.invoice(client, amount="300.00")
+    payment = make.payment(invoice, amount="300.00")
+    db.session.commit()
+    for record in (client, invoice):
+        request_sync(record, qbo_firm.user)
+        run_jobs()
+        assert record.qbo_status is SyncStatus.SYNCED
+    return payment
+
+
+@pytest.mark.parametrize("mode", ["error", "timeout"])
+def test_a_lost_response_then_a_retry_leaves_exactly_one_qbo_payment(
+    qbo_firm, paid_invoice, run_jobs, mode
+):
+    emulator = qbo_firm.emulator.control
+    emulator.set_faults(
+        qbo_firm.realm_id,
+        lost_response_rate=1.0,
+        lost_response_mode=mode,
+        lost_response_sleep_ms=2500,
+    )
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs(max_jobs=1)  # QBO books the payment, but its answer never reaches us
+    assert paid_invoice.qbo_status is SyncStatus.SYNCING  # RQ will retry; the row stays pending
+    assert len(qbo_firm.entities("Payment")) == 1
+    emulator.clear_faults(qbo_firm.realm_id)
+    run_jobs()
+    [qbo_payment] = qbo_firm.entities("Payment")
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    assert paid_invoice.qbo_id == qbo_payment["Id"]
+    outcomes = [
+        e.outcome
+        for e in db.session.execute(
+            db.select(SyncEvent).filter_by(record_type="payment", record_id=paid_invoice.id)
+        ).scalars()
+    ]
+    assert outcomes == ["queued", "retrying", "synced"]
+
+
+def test_the_same_requestid_replays_instead_of_creating_twice(qbo_firm, paid_invoice, run_jobs):
+    """Even with the look-up skipped, a retry of the create is answered from QBO's requestid store."""
+    from webapp.quickbooks import mapping
+
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    first = paid_invoice.qbo_id
+    # Pretend our commit was lost: the row is pending again with the same generation.
+    paid_invoice.qbo_status = SyncStatus.SYNCING
+    paid_invoice.qbo_id = None
+    db.session.commit()
+    original = mapping.find_existing_payment
+    mapping.find_existing_payment = lambda *args: None
+    try:
+        jobs.run_sync("payment", paid_invoice.id, qbo_firm.user_id)
+    finally:
+        mapping.find_existing_payment = original
+    db.session.expire_all()
+    assert paid_invoice.qbo_id == first
+    assert len(qbo_firm.entities("Payment")) == 1
+
+
+def test_twenty_concurrent_sync_requests_start_one_job_and_make_one_payment(
+    qbo_app, qbo_firm, paid_invoice, run_jobs, redis_url
+):
+    payment_id, user_id = paid_invoice.id, qbo_firm.user_id
+    db.session.commit()
+    started, errors = [], []
+    barrier = threading.Barrier(20, timeout=20)
+
+    def click():
+        try:
+            with qbo_app.app_context():
+                payment = db.session.get(Payment, payment_id)
+                user = db.session.get(User, user_id)
+                db.session.commit()  # hand the connection back to the pool while we wait
+                barrier.wait()
+                started.append(request_sync(payment, user))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=click) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert started.count(True) == 1
+    queue = Queue(qbo_app.config["RQ_QUEUES"][0], connection=Redis.from_url(redis_url))
+    assert queue.count == 1
+    run_jobs()
+    assert len(qbo_firm.entities("Payment")) == 1
+    assert db.session.get(Payment, payment_id).qbo_status is SyncStatus.SYNCED
+
+
+def test_an_expired_token_with_several_workers_is_refreshed_once(qbo_app, qbo_firm, redis_url):
+    connection = qbo_firm.connection
+    connection.access_expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    qbo_firm.emulator.control.expire_tokens(qbo_firm.realm_id)
+    results, refreshes, errors = [], [], []
+    barrier = threading.Barrier(8, timeout=20)
+
+    def worker():
+        try:
+            with qbo_app.app_context():
+                tokens = ConnectionTokens(connection.id, qbo_app.config, Redis.from_url(redis_url))
+                barrier.wait()
+                results.append(tokens.access_token())
+                refreshes.append(tokens.refreshes)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(refreshes) == 1
+    assert len(set(results)) == 1
+    db.session.expire_all()
+    assert not qbo_firm.connection.refresh_failing
+
+
+def test_a_401_refreshes_once_and_the_sync_goes_through(qbo_firm, paid_invoice, run_jobs):
+    qbo_firm.emulator.control.expire_tokens(qbo_firm.realm_id)  # we still think it is valid
+    before = qbo_firm.connection.access_expires_at
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    db.session.expire_all()
+    assert qbo_firm.connection.access_expires_at > before
+
+
+def test_with_qbo_down_rows_fail_with_a_reason_then_sync_when_it_is_back(
+    qbo_firm, paid_invoice, run_jobs
+):
+    emulator = qbo_firm.emulator
+    emulator.stop()
+    try:
+        request_sync(paid_invoice, qbo_firm.user)
+        run_jobs()
+        assert paid_invoice.qbo_status is SyncStatus.FAILED
+        assert paid_invoice.qbo_reason == SyncReason.QBO_UNAVAILABLE.value
+        assert "could not be reached" in paid_invoice.qbo_message
+    finally:
+        emulator.start()
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    assert len(qbo_firm.entities("Payment")) == 1
+
+
+def test_throttling_is_retried_then_fails_with_qbos_message(qbo_firm, paid_invoice, run_jobs):
+    qbo_firm.emulator.control.set_faults(qbo_firm.realm_id, error_429_rate=1.0)
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.FAILED
+    assert paid_invoice.qbo_error_code == "3001"
+    assert "ThrottleExceeded" in paid_invoice.qbo_message
+    retries = db.session.execute(
+        db.select(SyncEvent).filter_by(record_id=paid_invoice.id, outcome="retrying")
+    ).all()
+    assert len(retries) == 2  # QBO_RETRY_INTERVALS has two entries in tests
+
+
+def test_a_qbo_fault_fails_the_row_with_qbos_message_and_code(qbo_firm, paid_invoice, run_jobs):
+    import requests
+
+    invoice = paid_invoice.invoice
+    tokens = qbo_firm.emulator.control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
+    requests.post(
+        f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}/invoice?operation=delete",
+        json={"Id": invoice.qbo_id, "SyncToken": invoice.qbo_sync_token},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=5,
+    )
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.FAILED
+    assert paid_invoice.qbo_reason == SyncReason.QBO_FAULT.value
+    assert paid_invoice.qbo_error_code == "610"
+    assert "QuickBooks rejected it (code 610)" in paid_invoice.qbo_message
+
+
+def test_a_job_that_dies_is_marked_failed_by_the_failure_callback(
+    qbo_firm, paid_invoice, run_jobs, monkeypatch
+):
+    def crash(*args):
+        raise RuntimeError("worker lost its database")
+
+    monkeypatch.setattr(jobs, "_attempt", crash)
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.FAILED
+    assert paid_invoice.qbo_reason == SyncReason.INTERNAL_ERROR.value
+    assert "worker lost its database" in paid_invoice.qbo_message
+
+
+def test_the_sweeper_revives_rows_stuck_in_syncing(qbo_app, qbo_firm, paid_invoice, run_jobs):
+    paid_invoice.qbo_status = SyncStatus.SYNCING  # as if the job vanished with its worker
+    paid_invoice.qbo_status_changed_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert jobs.sweep_stuck_rows() == 1
+    assert jobs.sweep_stuck_rows() == 0  # not twice
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    assert len(qbo_firm.entities("Payment")) == 1

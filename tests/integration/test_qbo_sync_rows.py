@@ -1,0 +1,243 @@
+"""Each kind of row through the real chain: request → RQ job → client → emulator over HTTP."""
+
+from decimal import Decimal
+
+import pytest
+import requests
+
+from webapp.extensions import db
+from webapp.models import PaymentSource, SyncEvent, SyncReason, SyncStatus
+from webapp.quickbooks.sync import SyncNotAllowed, request_sync, request_unsync, sync_after_create
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def sync(run_jobs):
+    def do(record, user):
+        assert request_sync(record, user) is True
+        assert record.qbo_status is SyncStatus.SYNCING
+        run_jobs()
+        return record
+
+    return do
+
+
+@pytest.fixture
+def books(qbo_firm, make):
+    """A client, an invoice and a manual payment of the connected firm, none synced yet."""
+    firm = qbo_firm.firm
+    client = make.client(firm, display_name="Acme Dental LLC", email="ap@acme.test")
+    invoice = make.invoice(client, amount="450.00")
+    payment = make.payment(invoice, amount="450.00", sync_requested=True)
+    db.session.commit()
+    return client, invoice, payment
+
+
+def test_client_becomes_a_qbo_customer(qbo_firm, books, sync):
+    client, _, _ = books
+    sync(client, qbo_firm.user)
+    assert client.qbo_status is SyncStatus.SYNCED
+    customers = qbo_firm.entities("Customer")
+    assert [c["DisplayName"] for c in customers] == ["Acme Dental LLC"]
+    assert client.qbo_id == customers[0]["Id"]
+    assert client.qbo_sync_token == customers[0]["SyncToken"]
+    assert client.qbo_realm_id == qbo_firm.realm_id
+    events = db.session.execute(db.select(SyncEvent).filter_by(record_id=client.id)).scalars()
+    assert [(e.action, e.outcome) for e in events] == [("sync", "queued"), ("sync", "synced")]
+
+
+def _api(qbo_firm):
+    tokens = qbo_firm.emulator.control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
+    base = f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}"
+    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
+    return base, headers
+
+
+def test_client_links_an_existing_customer_with_the_same_name(qbo_firm, books, sync):
+    base, headers = _api(qbo_firm)
+    made = requests.post(
+        f"{base}/customer", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
+    ).json()["Customer"]
+    client, _, _ = books
+    sync(client, qbo_firm.user)
+    assert client.qbo_status is SyncStatus.SYNCED
+    assert client.qbo_id == made["Id"]
+    assert len(qbo_firm.entities("Customer")) == 1
+
+
+def test_a_vendor_with_the_same_name_fails_with_what_to_do(qbo_firm, books, sync):
+    base, headers = _api(qbo_firm)
+    requests.post(
+        f"{base}/vendor", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
+    )
+    client, _, _ = books
+    sync(client, qbo_firm.user)
+    assert client.qbo_status is SyncStatus.FAILED
+    assert client.qbo_reason == SyncReason.NAME_CLASH.value
+    assert "Rename the client" in client.qbo_message
+    assert qbo_firm.entities("Customer") == []
+
+
+def test_invoice_sync_is_refused_until_the_client_is_synced(qbo_firm, books, sync):
+    client, invoice, _ = books
+    with pytest.raises(SyncNotAllowed, match="Sync the client account first"):
+        request_sync(invoice, qbo_firm.user)
+    assert invoice.qbo_status is SyncStatus.NOT_SYNCED
+    sync(client, qbo_firm.user)
+    sync(invoice, qbo_firm.user)
+    assert invoice.qbo_status is SyncStatus.SYNCED
+    [qbo_invoice] = qbo_firm.entities("Invoice")
+    assert qbo_invoice["DocNumber"] == invoice.number
+    assert qbo_invoice["CustomerRef"]["value"] == client.qbo_id
+    assert qbo_invoice["Line"][0]["SalesItemLineDetail"]["ItemRef"]["name"] == "Services"
+    assert Decimal(str(qbo_invoice["TotalAmt"])) == Decimal("450.00")
+
+
+def test_invoices_of_synced_clients_sync_when_created(qbo_firm, make, sync, run_jobs):
+    client = make.client(qbo_firm.firm)
+    db.session.commit()
+    sync(client, qbo_firm.user)
+    invoice = make.invoice(client, amount="120.00")
+    assert sync_after_create(invoice, qbo_firm.user) is True
+    run_jobs()
+    assert invoice.qbo_status is SyncStatus.SYNCED
+    assert len(qbo_firm.entities("Invoice")) == 1
+
+
+def test_a_manual_payment_with_the_box_cleared_is_skipped_and_not_sent(
+    qbo_firm, make, sync, run_jobs
+):
+    client = make.client(qbo_firm.firm)
+    db.session.commit()
+    sync(client, qbo_firm.user)
+    invoice = make.invoice(client)
+    sync_after_create(invoice, qbo_firm.user)
+    run_jobs()
+    payment = make.payment(invoice, sync_requested=False, source=PaymentSource.MANUAL)
+    assert sync_after_create(payment, qbo_firm.user) is False
+    run_jobs()
+    assert payment.qbo_status is SyncStatus.SKIPPED
+    assert payment.qbo_message == "Sync turned off for this payment"
+    assert qbo_firm.entities("Payment") == []
+
+
+def test_payment_goes_to_undeposited_funds_by_default_and_syncs_its_invoice_first(
+    qbo_firm, books, sync
+):
+    client, invoice, payment = books
+    sync(client, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    assert invoice.qbo_status is SyncStatus.SYNCED  # synced first, by the payment's job
+    assert payment.qbo_status is SyncStatus.SYNCED
+    [qbo_payment] = qbo_firm.entities("Payment")
+    assert qbo_payment["DepositToAccountRef"]["name"] == "Undeposited Funds"
+    assert qbo_payment["Line"][0]["LinkedTxn"] == [{"TxnId": invoice.qbo_id, "TxnType": "Invoice"}]
+    assert payment.qbo_deposit_account_id == qbo_payment["DepositToAccountRef"]["value"]
+    [qbo_invoice] = qbo_firm.entities("Invoice")
+    assert qbo_invoice["Balance"] == 0
+
+
+def test_payment_of_an_unsynced_client_fails_with_the_reason(qbo_firm, books, sync):
+    _, invoice, payment = books
+    sync(payment, qbo_firm.user)
+    assert payment.qbo_status is SyncStatus.FAILED
+    assert payment.qbo_message == "Sync the client account first"
+    assert invoice.qbo_status is SyncStatus.NOT_SYNCED
+    assert qbo_firm.entities("Payment") == []
+
+
+def test_payment_goes_to_the_chosen_deposit_account(qbo_firm, books, sync, client):
+    response = client.post(
+        "/settings/integrations/quickbooks/deposit",
+        data={"deposit_account_enabled": "y", "deposit_account": "35"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    account, _, payment = books
+    sync(account, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    [qbo_payment] = qbo_firm.entities("Payment")
+    assert qbo_payment["DepositToAccountRef"] == {"value": "35", "name": "Checking"}
+
+
+def test_an_inactive_deposit_account_fails_with_a_reason_that_says_so(
+    qbo_firm, books, sync, client
+):
+    client.post(
+        "/settings/integrations/quickbooks/deposit",
+        data={"deposit_account_enabled": "y", "deposit_account": "36"},
+    )
+    base, headers = _api(qbo_firm)
+    savings = requests.get(f"{base}/account/36", headers=headers, timeout=5).json()["Account"]
+    requests.post(
+        f"{base}/account",
+        json={"Id": "36", "SyncToken": savings["SyncToken"], "sparse": True, "Active": False},
+        headers=headers,
+        timeout=5,
+    )
+    account, _, payment = books
+    sync(account, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    assert payment.qbo_status is SyncStatus.FAILED
+    assert payment.qbo_reason == SyncReason.DEPOSIT_ACCOUNT_INVALID.value
+    assert '"Savings" no longer exists in QuickBooks or is inactive' in payment.qbo_message
+    assert qbo_firm.entities("Payment") == []
+
+
+def test_refund_becomes_a_refund_receipt_from_the_payments_deposit_account(
+    qbo_firm, books, sync, make, run_jobs
+):
+    client, _, payment = books
+    sync(client, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    refund = make.refund(payment, "50.00")
+    assert sync_after_create(refund, qbo_firm.user) is True
+    run_jobs()
+    assert refund.qbo_status is SyncStatus.SYNCED
+    [receipt] = qbo_firm.entities("RefundReceipt")
+    assert receipt["TotalAmt"] == 50.0
+    assert receipt["DepositToAccountRef"]["value"] == payment.qbo_deposit_account_id
+    assert receipt["CustomerRef"]["value"] == client.qbo_id
+
+
+def test_unsync_payment_deletes_its_refunds_then_the_payment(qbo_firm, books, sync, make, run_jobs):
+    client, _, payment = books
+    sync(client, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    refunds = [make.refund(payment, "20.00"), make.refund(payment, "30.00")]
+    db.session.commit()
+    for refund in refunds:
+        sync(refund, qbo_firm.user)
+    generation = payment.qbo_sync_generation
+    assert request_unsync(payment, qbo_firm.user) is True
+    assert payment.qbo_status is SyncStatus.UNSYNCING
+    run_jobs()
+    assert qbo_firm.entities("RefundReceipt") == []
+    assert qbo_firm.entities("Payment") == []
+    assert payment.qbo_status is SyncStatus.NOT_SYNCED and payment.qbo_id is None
+    assert payment.qbo_sync_generation == generation + 1
+    assert all(r.qbo_status is SyncStatus.NOT_SYNCED and r.qbo_id is None for r in refunds)
+    # Syncing again creates a new QBO payment (a fresh requestid), not a replay of the deleted one.
+    sync(payment, qbo_firm.user)
+    assert payment.qbo_status is SyncStatus.SYNCED
+    assert len(qbo_firm.entities("Payment")) == 1
+
+
+def test_unsync_client_unlinks_its_invoices_and_deletes_no_customer(
+    qbo_firm, books, sync, run_jobs
+):
+    client, invoice, _ = books
+    sync(client, qbo_firm.user)
+    sync(invoice, qbo_firm.user)
+    request_unsync(client, qbo_firm.user)
+    run_jobs()
+    assert client.qbo_status is SyncStatus.NOT_SYNCED
+    assert invoice.qbo_status is SyncStatus.NOT_SYNCED and invoice.qbo_id is None
+    assert len(qbo_firm.entities("Customer")) == 1
+    assert len(qbo_firm.entities("Invoice")) == 1
+    # Syncing again links the same customer and invoice instead of duplicating them.
+    sync(client, qbo_firm.user)
+    sync(invoice, qbo_firm.user)
+    assert len(qbo_firm.entities("Customer")) == 1
+    assert len(qbo_firm.entities("Invoice")) == 1
