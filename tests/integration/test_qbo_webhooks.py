@@ -1,0 +1,96 @@
+"""Intuit webhooks: the emulator calls our endpoint over HTTP, a job re-reads what changed."""
+
+import json
+import threading
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from webapp.extensions import db
+from webapp.models import SyncStatus
+from webapp.quickbooks.sync import request_sync
+from webapp.quickbooks.webhooks import signature
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def served_app(qbo_app):
+    """The app on a real port, so the emulator can deliver webhooks to it."""
+    server = make_server("127.0.0.1", 0, qbo_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def synced_payment(qbo_firm, make, run_jobs):
+    client = make.client(qbo_firm.firm)
+    invoice = make.invoice(client)
+    payment = make.payment(invoice)
+    db.session.commit()
+    for record in (client, payment):
+        request_sync(record, qbo_firm.user)
+        run_jobs()
+    assert payment.qbo_status is SyncStatus.SYNCED
+    return payment
+
+
+def test_a_payment_deleted_in_quickbooks_becomes_not_synced(
+    qbo_app, qbo_firm, synced_payment, served_app, run_jobs
+):
+    control = qbo_firm.emulator.control
+    control.set_webhook(
+        "ledgerbridge-demo",
+        f"{served_app}/settings/integrations/quickbooks/webhook",
+        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
+    )
+    try:
+        tokens = control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
+        response = requests.post(
+            f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}/payment?operation=delete",
+            json={"Id": synced_payment.qbo_id, "SyncToken": synced_payment.qbo_sync_token},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            timeout=5,
+        )
+        assert response.status_code == 200
+        control.deliver_webhooks()
+        delivered = [
+            e for e in control.webhook_events(qbo_firm.realm_id) if e["status"] == "delivered"
+        ]
+        assert delivered
+    finally:
+        control.set_webhook("ledgerbridge-demo", "")
+    run_jobs()
+    assert synced_payment.qbo_status is SyncStatus.NOT_SYNCED
+    assert synced_payment.qbo_id is None
+    assert synced_payment.qbo_message == "This was deleted in QuickBooks."
+
+
+def test_a_webhook_with_a_bad_signature_is_refused(qbo_app, client):
+    body = json.dumps({"eventNotifications": []}).encode()
+    response = client.post(
+        "/settings/integrations/quickbooks/webhook",
+        data=body,
+        headers={
+            "intuit-signature": signature("wrong-token", body),
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 401
+
+
+def test_a_signed_webhook_needs_no_login_or_csrf(qbo_app, client):
+    qbo_app.config["WTF_CSRF_ENABLED"] = True
+    body = json.dumps({"eventNotifications": []}).encode()
+    response = client.post(
+        "/settings/integrations/quickbooks/webhook",
+        data=body,
+        headers={
+            "intuit-signature": signature(qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"], body),
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 200

@@ -1,0 +1,105 @@
+"""Rows as QBO JSON, requestids, and recognising a payment we created before."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from webapp.quickbooks import mapping
+from webapp.quickbooks.webhooks import parse_events, signature
+
+
+def test_requestid_is_deterministic_and_changes_with_the_generation():
+    first = mapping.requestid("payment", 42, 0, "create")
+    assert first == mapping.requestid("payment", 42, 0, "create")
+    assert first != mapping.requestid("payment", 42, 1, "create")
+    assert first != mapping.requestid("payment", 42, 0, "del3")
+    assert len(mapping.requestid("payment", 10**12, 999, "del123456")) <= 50
+
+
+def test_requestid_never_exceeds_intuits_limit():
+    with pytest.raises(ValueError):
+        mapping.requestid("payment", 1, 0, "x" * 60)
+
+
+def test_customer_names_lose_the_characters_intuit_forbids(make):
+    firm = make.firm()
+    client = make.client(firm, display_name="Acme: Dental\tLLC", address="12 Main St\nSpringfield")
+    body = mapping.customer_payload(client)
+    assert body["DisplayName"] == "Acme- Dental LLC"
+    assert body["BillAddr"] == {"Line1": "12 Main St", "Line2": "Springfield"}
+
+
+def test_invoice_lines_use_the_services_item_and_decimal_amounts(make):
+    invoice = make.invoice(make.client(make.firm()), amount="450.10")
+    body = mapping.invoice_payload(invoice, customer_id="58", item_id="1")
+    [line] = body["Line"]
+    assert line["Amount"] == 450.10
+    assert line["SalesItemLineDetail"] == {
+        "ItemRef": {"value": "1"},
+        "Qty": 1.0,
+        "UnitPrice": 450.10,
+    }
+    assert body["DocNumber"] == invoice.number and body["CustomerRef"] == {"value": "58"}
+
+
+def test_payment_is_linked_to_its_invoice_and_tagged(make):
+    invoice = make.invoice(make.client(make.firm()), amount="300.00")
+    payment = make.payment(invoice, description="Paid at the front desk", reference="CHK-1")
+    body = mapping.payment_payload(payment, "58", "130", "35")
+    assert body["Line"] == [
+        {"Amount": 300.0, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}
+    ]
+    assert body["DepositToAccountRef"] == {"value": "35"}
+    assert body["PrivateNote"].startswith(mapping.marker(payment))
+    assert body["PaymentRefNum"] == "CHK-1"
+
+
+def test_an_earlier_payment_of_ours_is_recognised_and_others_are_not(make):
+    invoice = make.invoice(make.client(make.firm()), amount="300.00")
+    payment = make.payment(invoice, received_on=date(2026, 11, 20))
+    ours = {
+        "Id": "9",
+        "TotalAmt": 300.0,
+        "TxnDate": "2026-11-20",
+        "PrivateNote": mapping.marker(payment),
+        "Line": [{"Amount": 300.0, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}],
+    }
+    someone_elses = dict(ours, Id="10", PrivateNote="received in QuickBooks")
+    other_invoice = dict(
+        ours, Id="11", Line=[{"LinkedTxn": [{"TxnId": "7", "TxnType": "Invoice"}]}]
+    )
+    assert (
+        mapping.find_existing_payment([someone_elses, other_invoice, ours], payment, "130") == ours
+    )
+    assert mapping.find_existing_payment([someone_elses, other_invoice], payment, "130") is None
+    assert payment.amount == Decimal("300.00")
+
+
+def test_the_webhook_signature_matches_intuits_test_vector():
+    assert (
+        signature("verify_me", b'{"stuff":"5"}') == "nfPLN16u3vMvv08ghDs+dOkLuirEVDy5wAeG/lmM2OA="
+    )
+
+
+def test_both_webhook_formats_are_understood():
+    legacy = {
+        "eventNotifications": [
+            {
+                "realmId": "123",
+                "dataChangeEvent": {
+                    "entities": [
+                        {"name": "Payment", "id": "163", "operation": "Delete"},
+                        {"name": "Customer", "id": "1", "operation": "Update"},
+                    ]
+                },
+            }
+        ]
+    }
+    cloud = [{"type": "qbo.invoice.updated.v1", "intuitaccountid": "123", "intuitentityid": "9"}]
+    assert parse_events(legacy) == [
+        {"realm": "123", "entity": "Payment", "id": "163", "operation": "delete"}
+    ]
+    assert parse_events(cloud) == [
+        {"realm": "123", "entity": "Invoice", "id": "9", "operation": "updated"}
+    ]
