@@ -228,3 +228,50 @@ def test_the_sweeper_revives_rows_stuck_in_syncing(qbo_app, qbo_firm, paid_invoi
     run_jobs()
     assert paid_invoice.qbo_status is SyncStatus.SYNCED
     assert len(qbo_firm.entities("Payment")) == 1
+
+
+def test_a_refused_refresh_token_fails_the_row_and_asks_to_reconnect(
+    qbo_app, qbo_firm, paid_invoice, run_jobs, client
+):
+    import requests
+
+    from webapp.quickbooks import oauth
+
+    refresh_token = oauth.decrypt(qbo_app.config, qbo_firm.connection.refresh_token_encrypted)
+    requests.post(  # the user removed the app in QuickBooks
+        f"{qbo_firm.emulator.url}/v2/oauth2/tokens/revoke",
+        json={"token": refresh_token},
+        auth=("ledgerbridge-demo", "ledgerbridge-demo-secret"),
+        timeout=5,
+    )
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.FAILED
+    assert paid_invoice.qbo_reason == SyncReason.AUTH_FAILED.value
+    assert "Reconnect" in paid_invoice.qbo_message
+    assert qbo_firm.connection.refresh_failing
+    assert "Reconnect" in client.get("/settings/integrations/quickbooks").get_data(as_text=True)
+
+
+def test_refresh_reads_accounts_added_in_quickbooks(qbo_firm, client, run_jobs):
+    import requests
+
+    tokens = qbo_firm.emulator.control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
+    requests.post(
+        f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}/account",
+        json={"Name": "Operating Account", "AccountType": "Bank"},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=5,
+    )
+    response = client.post(
+        "/settings/integrations/quickbooks/accounts/refresh", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert 'hx-trigger="every 1s"' in response.get_data(as_text=True)
+    run_jobs()
+    since = float(response.get_data(as_text=True).split("since=")[1].split('"')[0])
+    section = client.get(
+        f"/settings/integrations/quickbooks/deposit?since={since}", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Operating Account (Bank)" in section
+    assert "every 1s" not in section  # the list landed: polling stops
