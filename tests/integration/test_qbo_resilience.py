@@ -118,6 +118,7 @@ def test_an_expired_token_with_several_workers_is_refreshed_once(qbo_app, qbo_fi
     connection = qbo_firm.connection
     connection.access_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
+    connection_id = connection.id  # read here: ORM objects must not cross threads
     qbo_firm.emulator.control.expire_tokens(qbo_firm.realm_id)
     results, refreshes, errors = [], [], []
     barrier = threading.Barrier(8, timeout=20)
@@ -125,7 +126,7 @@ def test_an_expired_token_with_several_workers_is_refreshed_once(qbo_app, qbo_fi
     def worker():
         try:
             with qbo_app.app_context():
-                tokens = ConnectionTokens(connection.id, qbo_app.config, Redis.from_url(redis_url))
+                tokens = ConnectionTokens(connection_id, qbo_app.config, Redis.from_url(redis_url))
                 barrier.wait()
                 results.append(tokens.access_token())
                 refreshes.append(tokens.refreshes)
