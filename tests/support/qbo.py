@@ -21,6 +21,7 @@ import pytest
 import requests
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.timeouts import TimerDeathPenalty
 
 from webapp.extensions import db
 from webapp.models import Firm, QboConnection, User
@@ -142,3 +143,44 @@ def qbo_firm(qbo_app, client, auth, make, qbo_emulator, qbo_company, connect_qbo
     assert response.status_code == 302
     run_jobs()  # the account list and the company name
     return ConnectedFirm(user.firm_id, user.id, qbo_company, qbo_emulator)
+
+
+class _ThreadWorker(SimpleWorker):
+    """A SimpleWorker that may run outside the main thread (signal handlers are main-only)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+
+@pytest.fixture
+def qbo_worker_thread(qbo_app, redis_url):
+    """A background RQ worker for tests that watch rows change by themselves (browser tests).
+
+    Yields:
+        threading.Event: set it to stop early; the fixture stops the worker at teardown.
+    """
+    import threading
+    import time
+
+    stop = threading.Event()
+    errors = []
+
+    def loop():
+        connection = Redis.from_url(redis_url)
+        queues = [Queue(name, connection=connection) for name in qbo_app.config["RQ_QUEUES"]]
+        while not stop.is_set():
+            try:
+                with qbo_app.app_context():
+                    _ThreadWorker(queues, connection=connection).work(burst=True)
+            except Exception as error:  # pragma: no cover - surfaced at teardown
+                errors.append(error)
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=loop, name="rq-test-worker", daemon=True)
+    thread.start()
+    yield stop
+    stop.set()
+    thread.join(timeout=10)
+    assert errors == [], errors
