@@ -142,7 +142,6 @@ class QboClient:
         self.throttle = throttle or NullThrottle()
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json"})
-        self.calls = 0
         self.last_success = False
 
     @classmethod
@@ -212,7 +211,6 @@ class QboClient:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body, default=_json_default)
         with self.throttle.slot():
-            self.calls += 1
             try:
                 response = self.session.request(
                     method, url, params=query, data=data, headers=headers, timeout=self.timeout

@@ -62,6 +62,3 @@ class QboNotConnected(QboError):
 
 class QboRefreshFailed(QboError):
     """Intuit refused the refresh token (invalid_grant): the user must reconnect."""
-
-
-TRANSIENT_ERRORS = (QboThrottled, QboUnavailable)

@@ -13,7 +13,6 @@ own transaction before the new access token is used.
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 from datetime import timedelta
 
@@ -239,8 +238,3 @@ class ConnectionTokens:
                 lock.release()
             except Exception:  # the lock expired while we worked; nothing to undo
                 log.warning("refresh lock for realm %s expired before release", realm_id)
-
-
-def token_fingerprint(token: str | None) -> str:
-    """A short, non-secret id for a token, for logs."""
-    return hashlib.sha256((token or "").encode()).hexdigest()[:8]

@@ -45,7 +45,7 @@ def _redirect_uri() -> str:
 def _context(deposit_form=None, refreshing_since=None) -> dict:
     firm = current_user.firm
     connection = firm_connection(firm.id)
-    accounts = offered_accounts(firm, connection if connection else None)
+    accounts = offered_accounts(firm, connection)
     if deposit_form is None:
         deposit_form = DepositForm(
             deposit_account_enabled=firm.deposit_account_enabled,
