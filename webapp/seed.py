@@ -303,7 +303,8 @@ def _plan_payments(plan, rng, balances, n_payments, clash, owner_id, today) -> N
 def _plan_payment(plan, rng, invoice_index, amount, clash, owner_id, today) -> None:
     invoice = plan.invoices[invoice_index]
     k = len(plan.payments)
-    received = min(invoice["issue_date"] + timedelta(days=rng.randint(0, 40)), today)
+    issued = invoice["issue_date"]
+    received = issued + timedelta(days=rng.randint(0, min(40, (today - issued).days)))
     roll = k % 20
     source = (
         PaymentSource.QUICKBOOKS
@@ -328,7 +329,8 @@ def _plan_payment(plan, rng, invoice_index, amount, clash, owner_id, today) -> N
             PaymentMethod.CHECK: f"Check #{rng.randint(1001, 9999)}",
             PaymentMethod.BANK_TRANSFER: f"ACH {rng.getrandbits(24):06X}",
         }.get(method)
-        description = rng.choice(MANUAL_DESCRIPTIONS).format(number=invoice["number"])
+        described = rng.choice((*MANUAL_DESCRIPTIONS, METHOD_DESCRIPTIONS[method]))
+        description = described.format(number=invoice["number"])
 
     if not sync_requested:
         state = _sync(SyncStatus.SKIPPED, SyncReason.SYNC_OFF_FOR_PAYMENT, SKIPPED_MESSAGE)
@@ -456,12 +458,16 @@ MANUAL_METHODS = (
     PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH, PaymentMethod.OTHER,
 )  # fmt: skip
 MANUAL_DESCRIPTIONS = (
-    "Check mailed to the office for {number}",
-    "Bank transfer for {number}",
-    "Paid at the year-end meeting",
     "Payment for {number}",
+    "Paid at the year-end meeting",
     "Dropped off at reception",
 )
+METHOD_DESCRIPTIONS = {
+    PaymentMethod.CHECK: "Check mailed to the office for {number}",
+    PaymentMethod.BANK_TRANSFER: "Bank transfer for {number}",
+    PaymentMethod.CASH: "Paid in cash at the office",
+    PaymentMethod.OTHER: "Paid by money order",
+}
 REFUND_REASONS = (
     "Overpaid: paid the invoice twice",
     "Engagement cancelled; unused retainer returned",

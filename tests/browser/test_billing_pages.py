@@ -260,7 +260,7 @@ def test_keyboard_reaches_the_items_after_a_greyed_out_one(signed_in: Page, bill
     expect(row.get_by_role("menu")).to_be_visible()
     page.keyboard.press("ArrowDown")
     record = row.get_by_role("menuitem", name="Record payment")
-    expect(record).to_be_focused()
+    expect(record).to_be_focused(timeout=1000)
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading", name="Record payment")).to_be_visible()
