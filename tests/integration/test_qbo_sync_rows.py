@@ -241,3 +241,47 @@ def test_unsync_client_unlinks_its_invoices_and_deletes_no_customer(
     sync(invoice, qbo_firm.user)
     assert len(qbo_firm.entities("Customer")) == 1
     assert len(qbo_firm.entities("Invoice")) == 1
+
+
+def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
+    qbo_firm, books, sync, run_jobs, monkeypatch
+):
+    from webapp.quickbooks.client import QboClient
+
+    client, _, payment = books
+    sync(client, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    base, headers = _api(qbo_firm)
+    original_read = QboClient.read
+    edited = []
+
+    def read_then_someone_edits(self, entity, entity_id):
+        current = original_read(self, entity, entity_id)
+        if entity == "Payment" and not edited:
+            # Someone edits the payment in QuickBooks between our read and our delete.
+            edited.append(True)
+            requests.post(
+                f"{base}/payment",
+                json={
+                    "Id": entity_id,
+                    "SyncToken": current["SyncToken"],
+                    "sparse": True,
+                    "PrivateNote": "edited",
+                },
+                headers=headers,
+                timeout=5,
+            ).raise_for_status()
+        return current
+
+    monkeypatch.setattr(QboClient, "read", read_then_someone_edits)
+    request_unsync(payment, qbo_firm.user)
+    run_jobs()
+    assert edited == [True]
+    assert payment.qbo_status is SyncStatus.NOT_SYNCED
+    assert qbo_firm.entities("Payment") == []
+    deletes = [
+        (r["requestid"], r["status"])
+        for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
+        if (r["requestid"] or "").startswith(f"lb-payment-{payment.id}-g0-del")
+    ]
+    assert [status for _, status in deletes] == [400, 200]  # 5010 stale, then the retry
