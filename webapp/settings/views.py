@@ -217,6 +217,7 @@ def qbo_deposit_section():
     connection = firm_connection(current_user.firm_id)
     done = (
         connection is None
+        or not connection.is_connected
         or since is None
         or (connection.accounts_fetched_at and connection.accounts_fetched_at.timestamp() >= since)
         or utcnow().timestamp() - since > 60
