@@ -1,6 +1,8 @@
-"""Names and services for the demo data: what a small accounting firm's client list looks like."""
+"""Words for the demo data: client names, services, addresses, payment notes and refund reasons."""
 
 import random
+
+from .models import PaymentMethod
 
 # The first clients of the demo firm: a mix of small businesses, households and trusts.
 CLIENTS = (
@@ -102,3 +104,34 @@ def client_names(count: int, rng: random.Random) -> list[str]:
         seen.add(name)
         names.append(name)
     return names
+
+
+STREETS = (
+    "Main Street", "Oak Avenue", "Harbor Road", "Maple Drive", "Cedar Lane", "Market Street",
+    "Elm Street", "Lakeview Boulevard", "Mill Road", "Pine Court", "Union Avenue", "Hillcrest Way",
+)  # fmt: skip
+CITIES = (
+    "Portland, OR 97204", "Austin, TX 78701", "Madison, WI 53703", "Raleigh, NC 27601",
+    "Boise, ID 83702", "Burlington, VT 05401", "Tucson, AZ 85701", "Columbus, OH 43215",
+)  # fmt: skip
+MANUAL_METHODS = (
+    PaymentMethod.CHECK, PaymentMethod.CHECK, PaymentMethod.CHECK, PaymentMethod.BANK_TRANSFER,
+    PaymentMethod.BANK_TRANSFER, PaymentMethod.CASH, PaymentMethod.OTHER,
+)  # fmt: skip
+MANUAL_DESCRIPTIONS = (
+    "Payment for {number}",
+    "Paid at the year-end meeting",
+    "Dropped off at reception",
+)
+METHOD_DESCRIPTIONS = {
+    PaymentMethod.CHECK: "Check mailed to the office for {number}",
+    PaymentMethod.BANK_TRANSFER: "Bank transfer for {number}",
+    PaymentMethod.CASH: "Paid in cash at the office",
+    PaymentMethod.OTHER: "Paid by money order",
+}
+REFUND_REASONS = (
+    "Overpaid: paid the invoice twice",
+    "Engagement cancelled; unused retainer returned",
+    "Courtesy discount agreed after billing",
+    "Duplicate card charge",
+)
