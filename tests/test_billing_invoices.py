@@ -319,3 +319,9 @@ def test_poll_returns_changed_invoice_rows_out_of_band(client, make, user):
     response = client.get(f"/billing/invoices/poll?watch={invoice.id}:syncing", headers=HX)
     assert response.status_code == 286
     assert f'<template><tr id="invoice-{invoice.id}" hx-swap-oob="true">' in response.text
+
+
+def test_new_invoice_form_says_to_add_a_client_first_when_there_is_none(client, user):
+    body = client.get("/billing/invoices/new", headers=HX).text
+    assert "No clients yet." in body
+    assert 'href="/clients/"' in body
