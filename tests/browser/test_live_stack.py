@@ -1,5 +1,7 @@
 """The `live_stack` fixture itself: app, Redis, emulator and a real worker, wired together."""
 
+import re
+
 from playwright.sync_api import Page, expect
 from redis import Redis
 from rq import Worker
@@ -17,3 +19,22 @@ def test_live_stack_wires_app_emulator_redis_and_worker(page: Page, live_stack):
     workers = Worker.all(connection=Redis.from_url(live_stack.redis_url))
     assert [w.pid for w in workers] == [live_stack.worker.pid]
     assert live_stack.worker.poll() is None
+
+
+def test_live_stack_connects_through_the_consent_page_and_the_worker_syncs(page: Page, live_stack):
+    live_stack.sign_in(page)
+    page.goto(f"{live_stack.url}/settings/integrations/quickbooks")
+    page.get_by_role("button", name="Connect to QuickBooks").click()
+    expect(page).to_have_url(re.compile(re.escape(live_stack.emulator.url) + "/connect/oauth2"))
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(live_stack.url) + "/settings/"))
+    expect(page.get_by_role("button", name="Disconnect")).to_be_visible()
+
+    page.goto(f"{live_stack.url}/clients/")
+    page.evaluate("window.__noReload = true")
+    row = page.locator("tr", has_text=live_stack.data.client)
+    row.get_by_role("button", name="More actions").click()
+    row.get_by_role("menuitem", name="Sync account to QuickBooks").click()
+    # The worker process makes the QBO call; the page's poller brings the new badge in.
+    expect(row.locator(".badge")).to_have_text("Synced", timeout=15_000)
+    assert page.evaluate("window.__noReload === true")
