@@ -22,6 +22,12 @@ from webapp.seed import DEFAULT_PASSWORD, DEMO_EMAIL
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The demo runs on its own SQLite file, so the PostgreSQL pass of `make test` would only repeat it.
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL_TEST")),
+    reason="the demo runs on SQLite; already covered by the SQLite pass",
+)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
