@@ -34,6 +34,7 @@ from .forms import UNDEPOSITED, DepositForm, PaymentsForm
 
 STATE_KEY = "qbo_oauth_state"
 RECONNECT_WITHIN_DAYS = 14
+READ_WAIT_SECONDS = 60  # how long the deposit section polls for a read of the company
 
 
 def _redirect_uri() -> str:
@@ -78,10 +79,23 @@ def connection_status(connection) -> dict:
     return {"state": "connected", "reconnect": reconnect, "refresh_days_left": days_left}
 
 
+def first_read_since(connection) -> float | None:
+    """When a just-connected company's name and accounts began to be read, while not yet read."""
+    if connection is None or not connection.is_connected or not connection.connected_at:
+        return None
+    if connection.accounts_fetched_at:
+        return None
+    since = connection.connected_at.timestamp()
+    return since if utcnow().timestamp() - since <= READ_WAIT_SECONDS else None
+
+
 @bp.get("/integrations/quickbooks")
 def quickbooks():
     """Return the QuickBooks integration settings page."""
-    return render_template("settings/quickbooks.html", **_context())
+    # Right after connecting, the worker is still reading the company: the deposit section polls
+    # until the accounts land and then brings the company name into the connection box too.
+    since = first_read_since(firm_connection(current_user.firm_id))
+    return render_template("settings/quickbooks.html", **_context(refreshing_since=since))
 
 
 @bp.post("/integrations/quickbooks/connect")
@@ -220,11 +234,13 @@ def qbo_deposit_section():
         or not connection.is_connected
         or since is None
         or (connection.accounts_fetched_at and connection.accounts_fetched_at.timestamp() >= since)
-        or utcnow().timestamp() - since > 60
+        or utcnow().timestamp() - since > READ_WAIT_SECONDS
     )
-    html = render_template(
-        "settings/_deposit.html", **_context(refreshing_since=None if done else since)
-    )
+    context = _context(refreshing_since=None if done else since)
+    html = render_template("settings/_deposit.html", **context)
+    if done and since is not None:
+        # The same read fetched the company name: show it in the connection box as well.
+        html += render_template("settings/_connection.html", oob=True, **context)
     return html
 
 
