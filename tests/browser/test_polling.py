@@ -67,6 +67,7 @@ def test_one_poll_per_second_for_many_pending_rows_and_none_once_all_are_final(
     )
 
     page.goto("/billing/payments")
+    page.evaluate("window.__noReload = true")  # gone if the page is ever reloaded
     syncing = page.locator("#payments-body .badge", has_text="Syncing…")
     expect(syncing).to_have_count(PENDING_ROWS)
 
@@ -83,3 +84,4 @@ def test_one_poll_per_second_for_many_pending_rows_and_none_once_all_are_final(
     expect(page.locator("#payments-body input[name=watch]")).to_have_count(0)
 
     assert count_polls(page, polls, 2.0) == 0, "the poller kept polling with nothing pending"
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
