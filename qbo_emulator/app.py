@@ -25,6 +25,8 @@ DEFAULTS = {
     "REQUESTID_TTL_SECONDS": 24 * 3600,
     "WEBHOOK_RETRY_SCHEDULE": list(webhooks.INTUIT_RETRY_SCHEDULE),
     "WEBHOOK_TIMEOUT_SECONDS": 3.0,
+    # False: no background delivery thread; tests call control.deliver_webhooks() to deliver deterministically.
+    "WEBHOOK_BACKGROUND_DELIVERY": True,
     "PUBLIC_URL": None,
     # 0 = a new refresh token on every refresh (Intuit rotates "about every 24 h"; set 86400 to mimic that).
     "REFRESH_TOKEN_ROTATION_SECONDS": 0,
@@ -53,7 +55,8 @@ class EmulatorState:
         companies = self.store.companies()
         demo = next((c for c in companies if c["name"] == DEMO_COMPANY), None)
         self.demo_realm_id = demo["realm_id"] if demo else create_company(self.store, DEMO_COMPANY)
-        self.dispatcher.start()
+        if config["WEBHOOK_BACKGROUND_DELIVERY"]:
+            self.dispatcher.start()
 
     def _register_clients(self, clients) -> None:
         demo = {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
-from emu_helpers import Receiver, wait_until
+from emu_helpers import Api, Receiver
 
+from qbo_emulator import create_app
 from qbo_emulator.webhooks import sign
 
 TOKEN = "verify_me"
@@ -63,32 +63,53 @@ def test_cloudevents_format(api, control, realm, receiver):
     assert headers["Intuit-Signature"] == sign(body, TOKEN)
 
 
-def test_failed_delivery_retries_on_schedule_and_holds_later_events(api, control, realm, clock):
+@pytest.fixture
+def manual_emu(tmp_path, clock):
+    """An emulator without the background delivery thread: the test decides when delivery runs."""
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "manual.db"),
+            "WEBHOOK_RETRY_SCHEDULE": [10, 20, 30],
+            "WEBHOOK_BACKGROUND_DELIVERY": False,
+        },
+        clock=clock,
+    )
+    state = app.extensions["qbo_emulator"]
+    yield Api(app.test_client(), state.control, state.demo_realm_id)
+    state.dispatcher.stop()
+
+
+def test_failed_delivery_retries_on_schedule_and_holds_later_events(manual_emu, clock):
+    api, control, realm = manual_emu, manual_emu.control, manual_emu.realm
     rec = Receiver(fail_first=2)
     try:
         control.set_webhook("ledgerbridge-demo", rec.url, TOKEN)
         first = api.customer("First")
         second = api.customer("Second")
-        deadline = time.monotonic() + 5
-        while rec.attempts < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.1)
-        assert rec.attempts == 1 and rec.received == []  # the second event waits behind the first
-        events = control.webhook_events(realm)
-        assert [e["status"] for e in events] == ["pending", "pending"] and events[0][
-            "attempts"
-        ] == 1
-        clock.advance(10)  # schedule in the fixture: 10, 20, 30 seconds
-        deadline = time.monotonic() + 5
-        while rec.attempts < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        clock.advance(20)
-        got = rec.wait_for(2)
-        ids = [entities_of(body)[0]["id"] for _, body in got]
+
+        def statuses():
+            return [(e["status"], e["attempts"]) for e in control.webhook_events(realm)]
+
+        assert control.deliver_webhooks() is True
+        # Only the head of the queue was tried; the second event waits behind the failed first.
+        assert rec.attempts == 1 and rec.received == []
+        assert statuses() == [("pending", 1), ("pending", 0)]
+
+        clock.advance(9)  # schedule in this app: 10, 20, 30 seconds
+        assert control.deliver_webhooks() is False and rec.attempts == 1
+        clock.advance(1)
+        assert control.deliver_webhooks() is True
+        assert rec.attempts == 2 and statuses() == [("pending", 2), ("pending", 0)]
+
+        clock.advance(19)
+        assert control.deliver_webhooks() is False and rec.attempts == 2
+        clock.advance(1)
+        control.deliver_webhooks()  # first succeeds, then the second is due at once
+        control.deliver_webhooks()
+        ids = [entities_of(body)[0]["id"] for _, body in rec.received]
         assert ids == [first["Id"], second["Id"]]
-        assert wait_until(
-            lambda: [e["status"] for e in control.webhook_events(realm)] == ["delivered"] * 2
-        )
+        assert statuses() == [("delivered", 3), ("delivered", 1)]
+        assert control.deliver_webhooks() is False  # nothing left to send
     finally:
         rec.close()
 
