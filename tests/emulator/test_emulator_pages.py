@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from qbo_emulator.templates import BASE_STYLE
+
 
 def test_index_lists_companies_and_creates_one(emu_client, control):
     page = emu_client.get("/_emulator/").get_data(as_text=True)
@@ -104,3 +108,46 @@ def test_refund_and_accounts_pages(api, emu_client, realm, control):
         "<h1>Customers of Demo Sandbox Company</h1>" in customers and "Acme Dental LLC" in customers
     )
     assert emu_client.get("/_emulator/nope/invoices").status_code == 404
+
+
+def test_every_page_shares_one_stylesheet(api, emu_client, realm):
+    invoice = api.invoice(api.customer()["Id"], 40)
+    api.ok(api.payment(invoice["CustomerRef"]["value"], 40, [(invoice["Id"], 40)]))
+    consent = {
+        "client_id": "ledgerbridge-demo",
+        "response_type": "code",
+        "scope": "com.intuit.quickbooks.accounting",
+        "redirect_uri": "http://127.0.0.1:8000/cb",
+        "state": "s",
+    }
+    urls = [
+        "/connect/oauth2?" + urlencode(consent),
+        "/connect/oauth2?client_id=unknown",  # the authorization error page
+        "/_emulator/",
+        *(
+            f"/_emulator/{realm}/{p}"
+            for p in ("customers", "invoices", "payments", "refunds", "accounts")
+        ),
+    ]
+    for url in urls:
+        html = emu_client.get(url).get_data(as_text=True)
+        assert BASE_STYLE in html and '<meta name="viewport"' in html, url
+    page = emu_client.get(urls[0]).get_data(as_text=True)
+    assert '<select id="realm_id" name="realm_id">' in page and 'name="new_company_name"' in page
+    assert (
+        '<button class="primary" type="submit" name="action" value="connect">Connect</button>'
+        in page
+    )
+    assert '<button type="submit" name="action" value="cancel">Cancel</button>' in page
+    invoices = emu_client.get(urls[4]).get_data(as_text=True)
+    assert 'aria-current="page">Invoices</a>' in invoices and ">Paid</span>" in invoices
+
+
+def test_voided_payment_shows_a_badge_and_no_void_button(api, emu_client, realm):
+    customer = api.customer()
+    payment = api.ok(api.payment(customer["Id"], 15, PrivateNote="typo"), "Payment")
+    emu_client.post(f"/_emulator/{realm}/payments/{payment['Id']}/void")
+    html = emu_client.get(f"/_emulator/{realm}/payments").get_data(as_text=True)
+    row = html[html.index(f'id="payment-{payment["Id"]}"') :].split("</tr>")[0]
+    assert ">Voided</span>" in row and "Voided - typo" in row
+    assert ">Void</button>" not in row and ">Delete</button>" in row
