@@ -1,6 +1,7 @@
 """Never a duplicate, never stuck: lost responses, races, token expiry, QBO down, crashes."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,15 @@ from webapp.quickbooks.oauth import ConnectionTokens
 from webapp.quickbooks.sync import request_sync
 
 pytestmark = pytest.mark.integration
+
+
+def join_all(threads, seconds=30):
+    """Wait for the threads together; a hang fails the test instead of blocking the suite."""
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    hung = [thread.name for thread in threads if thread.is_alive()]
+    assert hung == [], f"still running after {seconds} s: {hung}"
 
 
 @pytest.fixture
@@ -59,7 +69,9 @@ def test_a_lost_response_then_a_retry_leaves_exactly_one_qbo_payment(
     assert outcomes == ["queued", "retrying", "synced"]
 
 
-def test_the_same_requestid_replays_instead_of_creating_twice(qbo_firm, paid_invoice, run_jobs):
+def test_the_same_requestid_replays_instead_of_creating_twice(
+    qbo_firm, paid_invoice, run_jobs, monkeypatch
+):
     """Even with the look-up skipped, a retry of the create is answered from QBO's requestid store."""
     from webapp.quickbooks import mapping
 
@@ -70,12 +82,8 @@ def test_the_same_requestid_replays_instead_of_creating_twice(qbo_firm, paid_inv
     paid_invoice.qbo_status = SyncStatus.SYNCING
     paid_invoice.qbo_id = None
     db.session.commit()
-    original = mapping.find_existing_payment
-    mapping.find_existing_payment = lambda *args: None
-    try:
-        jobs.run_sync("payment", paid_invoice.id, qbo_firm.user_id)
-    finally:
-        mapping.find_existing_payment = original
+    monkeypatch.setattr(mapping, "find_existing_payment", lambda *args: None)
+    jobs.run_sync("payment", paid_invoice.id, qbo_firm.user_id)
     db.session.expire_all()
     assert paid_invoice.qbo_id == first
     assert len(qbo_firm.entities("Payment")) == 1
@@ -103,8 +111,7 @@ def test_twenty_concurrent_sync_requests_start_one_job_and_make_one_payment(
     threads = [threading.Thread(target=click) for _ in range(20)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads)
     assert errors == []
     assert started.count(True) == 1
     queue = Queue(qbo_app.config["RQ_QUEUES"][0], connection=Redis.from_url(redis_url))
@@ -136,8 +143,7 @@ def test_an_expired_token_with_several_workers_is_refreshed_once(qbo_app, qbo_fi
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    join_all(threads)
     assert errors == []
     assert sum(refreshes) == 1
     assert len(set(results)) == 1
