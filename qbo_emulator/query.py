@@ -163,7 +163,13 @@ class _Parser:
             if self.keyword("STARTPOSITION"):
                 query.start = max(1, int(self.value()))
             elif self.keyword("MAXRESULTS"):
-                query.max_results = min(HARD_MAX, max(1, int(self.value())))
+                wanted = int(self.value())
+                if not 1 <= wanted <= HARD_MAX:
+                    # [V] 1000 is the documented maximum; refusing (not clamping) is our choice.
+                    raise validation_error(
+                        f"MAXRESULTS value {wanted} is out of range. Max allowed value is: {HARD_MAX}"
+                    )
+                query.max_results = wanted
         if self.peek()[0] is not None:
             raise parse_error(f'Encountered "{self.peek()[1]}".')
         return query

@@ -88,7 +88,10 @@ def test_default_and_maximum_page_size(api):
         api.customer(f"Customer {i:03d}")
     assert len(api.q("select * from Customer")["Customer"]) == 100
     assert len(api.q("select * from Customer maxresults 1000")["Customer"]) == 105
-    assert api.q("select * from Customer maxresults 5000")["maxResults"] == 105
+    for too_many in (1001, 5000, 0):
+        response = api.query(f"select * from Customer maxresults {too_many}")
+        assert response.status_code == 400 and fault_code(response) == "4000"
+        assert "Max allowed value is: 1000" in response.json["Fault"]["Error"][0]["Detail"]
 
 
 def test_post_query_as_application_text(api, people):
