@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import random
 
-from flask import Flask
+from flask import Flask, request
 
 from . import webhooks
 from .clock import SystemClock
 from .control import Control
-from .faults import new_tid
+from .faults import QBOFault, fault_response, new_tid
 from .guard import Throttle
 from .seed import DEMO_COMPANY, create_company
 from .storage import Store
@@ -114,6 +114,20 @@ def create_app(config: dict | None = None, clock=None) -> Flask:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(control_api.bp)
     app.register_blueprint(pages.bp)
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def api_route_fault(error):
+        # Unrouted accounting URLs still answer in Intuit's Fault shape with a `time` field, not Flask's HTML.
+        if not request.path.startswith("/v3/"):
+            return error
+        fault = QBOFault(
+            str(error.code),
+            "Resource not found" if error.code == 404 else "Method not allowed",
+            f"{request.method} {request.path} is not an Accounting API operation",
+            status=error.code,
+        )
+        return fault_response(fault, state.clock.now())
 
     @app.after_request
     def add_tid(response):
