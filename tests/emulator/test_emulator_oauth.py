@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlparse
 
 from emu_helpers import Api, basic, fault_code
 
+from qbo_emulator import create_app
+
 REDIRECT = "http://127.0.0.1:5000/qbo/callback"
 AUTH_PARAMS = {
     "client_id": "ledgerbridge-demo",
@@ -153,3 +155,29 @@ def test_discovery_document_points_at_emulator(emu_client):
     ):
         assert doc[key].startswith("http://localhost"), key
     assert doc["token_endpoint"].endswith("/oauth2/v1/tokens/bearer")
+
+
+def test_intuit_like_daily_rotation_keeps_the_token_for_24h(tmp_path, clock):
+    app = create_app(
+        {"DATABASE": str(tmp_path / "daily.db"), "REFRESH_TOKEN_ROTATION_SECONDS": 86400},
+        clock=clock,
+    )
+    client, control = app.test_client(), app.extensions["qbo_emulator"].control
+    try:
+        first = control.issue_tokens("ledgerbridge-demo", control.demo_realm_id())
+        clock.advance(3600)
+        same = refresh(client, first["refresh_token"]).json
+        assert same["refresh_token"] == first["refresh_token"]
+        assert same["access_token"] != first["access_token"] and same["expires_in"] == 3600
+        clock.advance(23 * 3600)  # the refresh token is a day old now: it rotates
+        rotated = refresh(client, first["refresh_token"]).json["refresh_token"]
+        assert rotated != first["refresh_token"]
+        clock.advance(23 * 3600)
+        assert refresh(client, first["refresh_token"]).json["refresh_token"] == rotated
+        clock.advance(2 * 3600)
+        assert refresh(client, first["refresh_token"]).json == {
+            "error": "invalid_grant",
+            "error_description": "Incorrect or invalid refresh token",
+        }
+    finally:
+        app.extensions["qbo_emulator"].dispatcher.stop()
