@@ -8,6 +8,8 @@ import pytest
 from emu_helpers import Api, fault_code
 
 from qbo_emulator import create_app
+from qbo_emulator.faults import QBOFault
+from qbo_emulator.guard import Throttle
 
 
 @pytest.mark.parametrize(
@@ -93,3 +95,28 @@ def test_batch_throttle_is_40_per_minute(api, control, realm):
     statuses = [api.post("batch", body).status_code for _ in range(41)]
     assert statuses[:40] == [200] * 40 and statuses[40] == 429
     assert api.get("preferences").status_code == 200
+
+
+def test_default_limits_are_intuits_500_per_minute_10_at_once_40_batches(clock):
+    throttle = Throttle(clock)
+    key = ("realm", "app")
+
+    def refused(batch=False) -> bool:
+        try:
+            throttle.enter(key, batch=batch, enforce=True)
+        except QBOFault as fault:
+            assert fault.status == 429 and fault.code == "3001"
+            return True
+        return False
+
+    assert not any(refused() or throttle.exit(key) for _ in range(500))
+    assert refused()
+    assert not throttle.enter(("realm", "another app"), batch=False, enforce=True)
+    clock.advance(60)
+    assert not any(refused() for _ in range(10))  # ten in flight at once
+    assert refused()
+    for _ in range(10):
+        throttle.exit(key)
+    clock.advance(60)
+    assert not any(refused(batch=True) or throttle.exit(key) for _ in range(40))
+    assert refused(batch=True) and not refused(batch=False)
