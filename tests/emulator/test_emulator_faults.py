@@ -43,6 +43,10 @@ def test_fault_control_json_api_merges_and_clears(emu_client, realm):
     assert emu_client.get(url).json == merged
     assert emu_client.post(url, json={"bogus": 1}).status_code == 400
     assert emu_client.post(url, json={"error_500_rate": 2}).status_code == 400
+    for mode in ("error", "timeout"):
+        assert emu_client.post(url, json={"lost_response_mode": mode}).status_code == 200
+    assert emu_client.post(url, json={"lost_response_mode": "drop"}).status_code == 400
+    assert emu_client.get(url).json["lost_response_mode"] == "timeout"
     assert emu_client.delete(url).json == {}
     assert emu_client.get(url).json == {}
 
