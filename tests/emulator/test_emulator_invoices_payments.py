@@ -246,3 +246,33 @@ def test_invoice_with_payments_cannot_drop_below_applied(api):
         "invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation="delete"
     )
     assert fault_code(delete) == "6000"
+
+
+def test_deposit_account_must_be_bank_or_other_current_asset_on_every_write(api):
+    customer = api.customer()
+    line = {
+        "Amount": 5,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+    }
+    # 4 Undeposited Funds and 37 Petty Cash (Other Current Asset), 36 Savings (Bank) are allowed.
+    for account in ("4", "36", "37"):
+        api.ok(api.payment(customer["Id"], 5, DepositToAccountRef={"value": account}))
+        refund = {"DepositToAccountRef": {"value": account}, "Line": [line]}
+        api.ok(api.post("refundreceipt", refund))
+    # 84 Accounts Receivable, 79 Services (Income), 8 Bank Charges (Expense) are not.
+    for account in ("84", "79", "8"):
+        assert (
+            fault_code(api.payment(customer["Id"], 5, DepositToAccountRef={"value": account}))
+            == "6000"
+        )
+        refund = {"DepositToAccountRef": {"value": account}, "Line": [line]}
+        assert fault_code(api.post("refundreceipt", refund)) == "6000"
+    payment = api.ok(api.payment(customer["Id"], 5), "Payment")
+    moved = {"Id": payment["Id"], "SyncToken": payment["SyncToken"], "sparse": True}
+    assert (
+        fault_code(api.post("payment", {**moved, "DepositToAccountRef": {"value": "8"}})) == "6000"
+    )
+    assert api.ok(
+        api.post("payment", {**moved, "DepositToAccountRef": {"value": "35"}}), "Payment"
+    )["DepositToAccountRef"] == {"value": "35", "name": "Checking"}
