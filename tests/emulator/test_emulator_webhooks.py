@@ -131,3 +131,45 @@ def test_no_events_for_apps_not_connected(emu_client, control, receiver):
     other = control.create_company("Unconnected")
     emu_client.post(f"/_emulator/{other}/payments/1/delete")
     assert control.webhook_events(other) == []
+
+
+def test_every_page_action_queues_its_webhooks(manual_emu):
+    api, control, realm = manual_emu, manual_emu.control, manual_emu.realm
+    client = api.client
+    control.set_webhook("ledgerbridge-demo", "http://127.0.0.1:9/unreachable", TOKEN)
+    customer = api.customer()
+    invoice = api.invoice(customer["Id"], 90)
+    line = {
+        "Amount": 5,
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+    }
+    refund = api.ok(
+        api.post("refundreceipt", {"DepositToAccountRef": {"value": "35"}, "Line": [line]}),
+        "RefundReceipt",
+    )
+    before = len(control.webhook_events(realm))
+
+    pages = f"/_emulator/{realm}"
+    for amount in ("30.00", "20.00"):
+        client.post(f"{pages}/invoices/{invoice['Id']}/receive-payment", data={"amount": amount})
+    first, second = (p["Id"] for p in control.entities(realm, "Payment"))
+    client.post(f"{pages}/payments/{first}/void")
+    client.post(f"{pages}/payments/{second}/delete")
+    client.post(f"{pages}/refunds/{refund['Id']}/delete")
+
+    queued = [
+        (e["entity"], e["entity_id"], e["operation"])
+        for e in control.webhook_events(realm)[before:]
+    ]
+    assert queued == [
+        ("Payment", first, "Create"),
+        ("Invoice", invoice["Id"], "Update"),
+        ("Payment", second, "Create"),
+        ("Invoice", invoice["Id"], "Update"),
+        ("Payment", first, "Void"),
+        ("Invoice", invoice["Id"], "Update"),
+        ("Payment", second, "Delete"),
+        ("Invoice", invoice["Id"], "Update"),
+        ("RefundReceipt", refund["Id"], "Delete"),
+    ]
