@@ -26,20 +26,6 @@ def join_all(threads, seconds=30):
     assert hung == [], f"still running after {seconds} s: {hung}"
 
 
-@pytest.fixture
-def paid_invoice(qbo_firm, make, run_jobs):
-    """A synced client and invoice, and a payment not yet synced."""
-    client = make.client(qbo_firm.firm, display_name="Lost & Found LLC")
-    invoice = make.invoice(client, amount="300.00")
-    payment = make.payment(invoice, amount="300.00")
-    db.session.commit()
-    for record in (client, invoice):
-        request_sync(record, qbo_firm.user)
-        run_jobs()
-        assert record.qbo_status is SyncStatus.SYNCED
-    return payment
-
-
 @pytest.mark.parametrize("mode", ["error", "timeout"])
 def test_a_lost_response_then_a_retry_leaves_exactly_one_qbo_payment(
     qbo_firm, paid_invoice, run_jobs, mode
@@ -224,17 +210,6 @@ def test_a_job_that_dies_is_marked_failed_by_the_failure_callback(
     assert paid_invoice.qbo_status is SyncStatus.FAILED
     assert paid_invoice.qbo_reason == SyncReason.INTERNAL_ERROR.value
     assert "worker lost its database" in paid_invoice.qbo_message
-
-
-def test_the_sweeper_revives_rows_stuck_in_syncing(qbo_app, qbo_firm, paid_invoice, run_jobs):
-    paid_invoice.qbo_status = SyncStatus.SYNCING  # as if the job vanished with its worker
-    paid_invoice.qbo_status_changed_at = utcnow() - timedelta(hours=1)
-    db.session.commit()
-    assert jobs.sweep_stuck_rows() == 1
-    assert jobs.sweep_stuck_rows() == 0  # not twice
-    run_jobs()
-    assert paid_invoice.qbo_status is SyncStatus.SYNCED
-    assert len(qbo_firm.entities("Payment")) == 1
 
 
 def test_a_refused_refresh_token_fails_the_row_and_asks_to_reconnect(

@@ -15,6 +15,8 @@ from datetime import timedelta
 
 from flask import current_app, has_app_context
 from rq import get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from sqlalchemy import update
 
 from ..extensions import db
@@ -48,6 +50,8 @@ from .sync import (
     history,
     mark_failed,
     mark_unsync_failed,
+    row_job_key,
+    row_lock_key,
 )
 
 log = logging.getLogger(__name__)
@@ -184,7 +188,7 @@ def _run(action: str, record_type: str, record_id: int, user_id) -> str:
     redis = get_redis()
     # One job per row at a time, even if the sweeper re-enqueued a job that is still running.
     lock = redis.lock(
-        f"qbo:row-lock:{record_type}:{record_id}",
+        row_lock_key(record_type, record_id),
         timeout=current_app.config["JOB_TIMEOUT"] + 60,
         blocking=False,
     )
@@ -263,14 +267,52 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:
         db.session.commit()
 
 
+# A job in one of these states will still run (or is running): its row is slow, not lost.
+_LIVE_JOB_STATUSES = (
+    JobStatus.CREATED,
+    JobStatus.QUEUED,
+    JobStatus.DEFERRED,
+    JobStatus.SCHEDULED,  # waiting for an RQ Retry backoff
+)
+
+
+def job_still_alive(redis, record_type: str, record_id: int) -> bool:
+    """Whether the row's job is running, queued, or scheduled for a retry.
+
+    Running is told by the row lock, which `_run` holds for the whole attempt and which
+    expires JOB_TIMEOUT + 60 s after a worker died holding it. Queued or scheduled is told by
+    the status of the job whose id `enqueue_sync_job` remembered for the row. A job that RQ
+    still calls "started" while nobody holds the row lock died with its worker (SIGKILL, OOM,
+    reboot): that row is lost and may be revived.
+    """
+    if redis.exists(row_lock_key(record_type, record_id)):
+        return True
+    job_id = redis.get(row_job_key(record_type, record_id))
+    if not job_id:
+        return False
+    try:
+        job = Job.fetch(job_id.decode(), connection=redis)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in _LIVE_JOB_STATUSES
+
+
 def sweep_stuck_rows() -> int:
     """Re-enqueue rows stuck in Syncing…/Unsyncing… longer than SYNC_STUCK_AFTER_SECONDS.
+
+    A row whose job is still queued, waiting for a retry or running is left alone (see
+    job_still_alive), so a long queue never gets a second job per row. The sweeper cannot know
+    when Redis lost the job (flushed, restarted without persistence, the row-job key expired):
+    it then enqueues a second job, and that stays duplicate-free because only the holder of
+    the row lock works on the row, a job whose row is no longer pending does nothing, and a
+    second attempt looks in QBO first and sends the same requestid, which QBO replays.
 
     Returns:
         How many rows were re-enqueued.
     """
     with app_context():
         cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
+        redis = get_redis()
         revived = 0
         for record_type, model in SYNCED_MODELS.items():
             stuck = db.session.execute(
@@ -279,6 +321,8 @@ def sweep_stuck_rows() -> int:
                 .limit(500)
             ).all()
             for row_id, status, changed_at in stuck:
+                if job_still_alive(redis, record_type, row_id):
+                    continue
                 # Compare-and-set on the timestamp, so two sweepers never both re-enqueue a row.
                 won = db.session.execute(
                     update(model)

@@ -129,10 +129,27 @@ def claim(record, from_statuses, to_status) -> bool:
     return claimed == 1
 
 
+# Redis keys that tell the sweeper whether a pending row still has a live job (jobs.py).
+ROW_JOB_TTL = 24 * 3600
+
+
+def row_job_key(record_type: str, record_id: int) -> str:
+    """Holds the id of the last job enqueued for the row."""
+    return f"qbo:row-job:{record_type}:{record_id}"
+
+
+def row_lock_key(record_type: str, record_id: int) -> str:
+    """Held by the job that is working on the row right now."""
+    return f"qbo:row-lock:{record_type}:{record_id}"
+
+
 def enqueue_sync_job(job_path: str, record_type: str, record_id: int, user_id: int | None):
-    """Enqueue a sync/unsync job with the retry policy and the failure callback."""
+    """Enqueue a sync/unsync job with the retry policy and the failure callback.
+
+    The job's id is remembered per row, so the sweeper can tell a slow job from a lost one.
+    """
     intervals = current_app.config["QBO_RETRY_INTERVALS"]
-    return enqueue_job(
+    job = enqueue_job(
         job_path,
         record_type,
         record_id,
@@ -140,6 +157,8 @@ def enqueue_sync_job(job_path: str, record_type: str, record_id: int, user_id: i
         retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
         on_failure=Callback(FAILURE_CALLBACK),
     )
+    job.connection.set(row_job_key(record_type, record_id), job.id, ex=ROW_JOB_TTL)
+    return job
 
 
 def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
