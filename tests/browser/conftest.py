@@ -235,8 +235,6 @@ def live_stack(tmp_path, redis_url, redis_conn):
 
     Each test gets a fresh database, emulator and worker; Redis is flushed afterwards.
     """
-    if not (ROOT / "worker.py").exists():
-        pytest.skip("worker.py is not there yet")
     from qbo_emulator.testing import EmulatorServer
 
     port = free_port()
