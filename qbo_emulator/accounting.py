@@ -87,6 +87,8 @@ def _run(state, realm, client_id, settings, work, write) -> Response:
             response = faults.json_response(body, clock.now())
         except faults.QBOFault as fault:
             response = faults.fault_response(fault, clock.now())
+        except faults.MALFORMED_BODY_ERRORS:
+            response = faults.fault_response(faults.malformed(), clock.now())
         if requestid:
             guard.remember(store, realm, client_id, requestid, response)
     lost = (
@@ -173,7 +175,8 @@ def batch(realm):
             )
         out = []
         for item in items:
-            out.append({"bId": item.get("bId"), **_batch_item(books, item)})
+            bid = item.get("bId") if isinstance(item, dict) else None
+            out.append({"bId": bid, **_batch_item(books, item)})
         return {"BatchItemResponse": out}
 
     items = (request.get_json(silent=True, force=True) or {}).get("BatchItemRequest") or []
@@ -184,6 +187,8 @@ def batch(realm):
 def _batch_item(books, item: dict) -> dict:
     try:
         with books.store.savepoint():
+            if not isinstance(item, dict):
+                raise faults.malformed()
             if "Query" in item:
                 return run_query(books, item["Query"])
             operation = (item.get("operation") or "").lower()
@@ -197,6 +202,8 @@ def _batch_item(books, item: dict) -> dict:
             return {name: books.write(name, item[name], operation, include)}
     except faults.QBOFault as fault:
         return fault.body()
+    except faults.MALFORMED_BODY_ERRORS:
+        return faults.malformed().body()
 
 
 @bp.get("/cdc")

@@ -10,7 +10,7 @@ from flask import Flask, request
 from . import webhooks
 from .clock import SystemClock
 from .control import Control
-from .faults import QBOFault, fault_response, new_tid
+from .faults import QBOFault, fault_response, new_tid, system_error
 from .guard import Throttle
 from .seed import DEMO_COMPANY, create_company
 from .storage import Store
@@ -117,10 +117,13 @@ def create_app(config: dict | None = None, clock=None) -> Flask:
 
     @app.errorhandler(404)
     @app.errorhandler(405)
+    @app.errorhandler(500)
     def api_route_fault(error):
-        # Unrouted accounting URLs still answer in Intuit's Fault shape with a `time` field, not Flask's HTML.
+        # Accounting URLs answer in Intuit's Fault shape with a `time` field, never Flask's HTML.
         if not request.path.startswith("/v3/"):
             return error
+        if error.code == 500:
+            return fault_response(system_error(500), state.clock.now())
         fault = QBOFault(
             str(error.code),
             "Resource not found" if error.code == 404 else "Method not allowed",

@@ -109,6 +109,17 @@ def unsupported(detail: str) -> QBOFault:
     return QBOFault("500", "Unsupported Operation", detail)
 
 
+# What a JSON body of the wrong shape (a string where an object belongs, ...) raises inside the entity code.
+MALFORMED_BODY_ERRORS = (TypeError, AttributeError, ValueError, KeyError)
+
+
+def malformed() -> QBOFault:
+    """A 400 for a body whose fields have the wrong JSON types, instead of a crash."""
+    return unsupported(
+        "Request has invalid or unsupported property: a field has the wrong type or shape"
+    )
+
+
 def auth_failed(detail: str) -> QBOFault:
     return QBOFault(
         "3200",

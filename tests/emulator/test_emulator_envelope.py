@@ -54,3 +54,63 @@ def test_replayed_response_keeps_its_body_but_gets_a_new_tid(api):
     again = api.post("customer", body, requestid="rid-envelope")
     assert again.get_data() == first.get_data()
     assert again.headers["intuit_tid"] != first.headers["intuit_tid"]
+
+
+LINE = {
+    "Amount": 5,
+    "DetailType": "SalesItemLineDetail",
+    "SalesItemLineDetail": {"ItemRef": {"value": "1"}},
+}
+
+
+def test_bodies_with_wrong_json_types_get_a_400_fault_not_a_crash(api, control, realm):
+    customer = api.customer()
+    bad = [
+        ("customer", {"DisplayName": 5}),
+        ("customer", {"DisplayName": "Typed", "PrimaryEmailAddr": "a@b.example"}),
+        (
+            "invoice",
+            {
+                "CustomerRef": {"value": customer["Id"]},
+                "Line": [{**LINE, "SalesItemLineDetail": "x"}],
+            },
+        ),
+        (
+            "payment",
+            {
+                "TotalAmt": 5,
+                "CustomerRef": {"value": customer["Id"]},
+                "Line": [{"Amount": 5, "LinkedTxn": "x"}],
+            },
+        ),
+    ]
+    for entity, body in bad:
+        response = api.post(entity, body)
+        assert response.status_code == 400 and fault_code(response) == "500", (entity, body)
+        assert "time" in response.json
+    assert [c["Id"] for c in control.entities(realm, "Customer")] == [customer["Id"]]
+    assert control.entities(realm, "Invoice") == control.entities(realm, "Payment") == []
+
+
+def test_a_malformed_batch_item_is_its_own_fault(api):
+    body = {
+        "BatchItemRequest": [
+            "x",
+            {"bId": "2", "operation": "create", "Customer": {"DisplayName": "Batch Co"}},
+        ]
+    }
+    response = api.post("batch", body)
+    assert response.status_code == 200
+    first, second = response.json["BatchItemResponse"]
+    assert first["bId"] is None and first["Fault"]["Error"][0]["code"] == "500"
+    assert second["Customer"]["DisplayName"] == "Batch Co"
+
+
+def test_an_emulator_bug_still_answers_as_a_system_fault(emu_app, api):
+    def boom(realm):
+        raise RuntimeError("bug")
+
+    emu_app.add_url_rule("/v3/company/<realm>/boom", "boom", boom)
+    response = api.get("boom")
+    assert response.status_code == 500 and response.is_json
+    assert response.json["Fault"]["type"] == "SystemFault" and "time" in response.json
