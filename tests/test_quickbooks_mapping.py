@@ -55,7 +55,7 @@ def test_payment_is_linked_to_its_invoice_and_tagged(make):
     assert body["PaymentRefNum"] == "CHK-1"
 
 
-def test_an_earlier_payment_of_ours_is_recognised_and_others_are_not(make):
+def test_an_earlier_payment_of_ours_is_recognised_first(make):
     invoice = make.invoice(make.client(make.firm()), amount="300.00")
     payment = make.payment(invoice, received_on=date(2026, 11, 20))
     ours = {
@@ -65,15 +65,36 @@ def test_an_earlier_payment_of_ours_is_recognised_and_others_are_not(make):
         "PrivateNote": mapping.marker(payment),
         "Line": [{"Amount": 300.0, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}],
     }
-    someone_elses = dict(ours, Id="10", PrivateNote="received in QuickBooks")
+    entered_in_qbo = dict(ours, Id="10", PrivateNote="received in QuickBooks")
     other_invoice = dict(
         ours, Id="11", Line=[{"LinkedTxn": [{"TxnId": "7", "TxnType": "Invoice"}]}]
     )
-    assert (
-        mapping.find_existing_payment([someone_elses, other_invoice, ours], payment, "130") == ours
-    )
-    assert mapping.find_existing_payment([someone_elses, other_invoice], payment, "130") is None
+    edited_in_qbo = dict(ours, TotalAmt=250.0, TxnDate="2026-11-21")
+    found = mapping.find_existing_payment([entered_in_qbo, other_invoice, ours], payment, "130")
+    assert found == ours
+    assert mapping.find_existing_payment([edited_in_qbo], payment, "130") == edited_in_qbo
+    assert mapping.find_existing_payment([other_invoice], payment, "130") is None
     assert payment.amount == Decimal("300.00")
+
+
+def test_a_payment_entered_in_quickbooks_is_linked_unless_another_row_holds_it(make):
+    invoice = make.invoice(make.client(make.firm()), amount="300.00")
+    payment = make.payment(invoice, amount="150.00", received_on=date(2026, 11, 20))
+    other_row = make.payment(invoice, amount="150.00")
+    line = [{"Amount": 150.0, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]}]
+    entered = {"Id": "10", "TotalAmt": 150.0, "TxnDate": "2026-11-18", "Line": line}
+    same_day = dict(entered, Id="12", TxnDate="2026-11-20")
+    other_amount = dict(entered, Id="13", TotalAmt=100.0)
+    other_rows = dict(entered, Id="14", PrivateNote=mapping.marker(other_row))
+
+    def find(*candidates, taken=frozenset()):
+        return mapping.find_existing_payment(list(candidates), payment, "130", taken=taken)
+
+    assert find(entered) == entered
+    assert find(entered, same_day) == same_day  # the same date is preferred
+    assert find(entered, taken={"10"}) is None  # another row of ours is linked to it
+    assert find(other_amount) is None
+    assert find(other_rows) is None  # another row's lost create is that row's, not ours
 
 
 def test_the_webhook_signature_matches_intuits_test_vector():

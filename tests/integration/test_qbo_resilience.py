@@ -68,7 +68,7 @@ def test_the_same_requestid_replays_instead_of_creating_twice(
     paid_invoice.qbo_status = SyncStatus.SYNCING
     paid_invoice.qbo_id = None
     db.session.commit()
-    monkeypatch.setattr(mapping, "find_existing_payment", lambda *args: None)
+    monkeypatch.setattr(mapping, "find_existing_payment", lambda *args, **kwargs: None)
     jobs.run_sync("payment", paid_invoice.id, qbo_firm.user_id)
     db.session.expire_all()
     assert paid_invoice.qbo_id == first
@@ -257,3 +257,30 @@ def test_refresh_reads_accounts_added_in_quickbooks(qbo_firm, client, run_jobs):
     ).get_data(as_text=True)
     assert "Operating Account (Bank)" in section
     assert "every 1s" not in section  # the list landed: polling stops
+
+
+def test_a_payment_already_entered_in_quickbooks_is_linked_not_booked_twice(
+    qbo_firm, paid_invoice, run_jobs
+):
+    import requests
+
+    invoice = paid_invoice.invoice
+    tokens = qbo_firm.emulator.control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
+    entered = requests.post(  # the customer's payment, recorded by hand in QuickBooks
+        f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}/payment",
+        json={
+            "CustomerRef": {"value": invoice.client.qbo_id},
+            "TotalAmt": 300.0,
+            "Line": [
+                {"Amount": 300.0, "LinkedTxn": [{"TxnId": invoice.qbo_id, "TxnType": "Invoice"}]}
+            ],
+        },
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        timeout=5,
+    ).json()["Payment"]
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    assert paid_invoice.qbo_id == entered["Id"]
+    assert paid_invoice.qbo_message == "Linked to the payment already in QuickBooks"
+    assert len(qbo_firm.entities("Payment")) == 1

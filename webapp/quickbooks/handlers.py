@@ -173,17 +173,47 @@ def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
     ctx.run_nested(invoice, sync_invoice)
 
 
+def payments_applied_to(ctx, invoice_qbo_id: str) -> list[dict]:
+    """The QBO payments applied to an invoice, as the invoice's LinkedTxn lists them."""
+    qbo_invoice = ctx.client.read("Invoice", invoice_qbo_id)
+    ids = [
+        str(link["TxnId"])
+        for link in qbo_invoice.get("LinkedTxn") or []
+        if link.get("TxnType") == "Payment" and link.get("TxnId")
+    ]
+    if not ids:
+        return []
+    return ctx.client.query("Payment", f"Id IN ({', '.join(quote(i) for i in ids)})")
+
+
+def held_by_other_rows(ctx, payment: Payment, qbo_payments: list[dict]) -> set[str]:
+    """The Ids among `qbo_payments` that other payment rows of ours are linked to."""
+    ids = [str(obj["Id"]) for obj in qbo_payments]
+    if not ids:
+        return set()
+    return set(
+        db.session.execute(
+            db.select(Payment.qbo_id).where(
+                Payment.firm_id == payment.firm_id,
+                Payment.id != payment.id,
+                Payment.qbo_realm_id == ctx.realm_id,
+                Payment.qbo_id.in_(ids),
+            )
+        ).scalars()
+    )
+
+
 def sync_payment(ctx, payment: Payment) -> None:
     invoice = payment.invoice
     ensure_invoice_synced(ctx, invoice)
     customer_id = invoice.client.qbo_id
     account_id, account_name = deposit_account(ctx)
-    # Never a duplicate: look for a payment we created earlier (e.g. its response was lost).
-    candidates = ctx.client.query(
-        "Payment",
-        f"CustomerRef = {quote(customer_id)} AND TxnDate = {quote(payment.received_on.isoformat())}",
+    # Never a duplicate: a payment already applied to the invoice in QBO (ours whose answer was
+    # lost, or one entered in QuickBooks) is linked instead of creating another.
+    applied = payments_applied_to(ctx, invoice.qbo_id)
+    existing = mapping.find_existing_payment(
+        applied, payment, invoice.qbo_id, taken=held_by_other_rows(ctx, payment, applied)
     )
-    existing = mapping.find_existing_payment(candidates, payment, invoice.qbo_id)
     if existing:
         payment.qbo_deposit_account_id = (existing.get("DepositToAccountRef") or {}).get("value")
         mark_synced(

@@ -35,9 +35,12 @@ def qbo_name(name: str) -> str:
     return name.strip()[:500]
 
 
+MARKER_PREFIX = "[Ledgerbridge "
+
+
 def marker(record) -> str:
     """Our tag in PrivateNote, used to find an object we created when its response was lost."""
-    return f"[Ledgerbridge {type(record).RECORD_TYPE} {record.id}]"
+    return f"{MARKER_PREFIX}{type(record).RECORD_TYPE} {record.id}]"
 
 
 def customer_payload(client: ClientAccount) -> dict:
@@ -138,20 +141,36 @@ def _links_invoice(obj: dict, invoice_id: str) -> bool:
     )
 
 
-def find_existing_payment(candidates: list[dict], payment: Payment, invoice_id: str) -> dict | None:
-    """Pick the QBO payment that is ours: linked to the invoice, same amount and date, our marker.
+def find_existing_payment(
+    candidates: list[dict], payment: Payment, invoice_id: str, taken=frozenset()
+) -> dict | None:
+    """Pick the QBO payment applied to the invoice that already stands for this row, if any.
 
-    Candidates come from a query on CustomerRef and TxnDate (PrivateNote is not filterable).
+    Ours comes first: it carries this row's marker (our create went through but its answer was
+    lost; an edit of its amount or date in QuickBooks does not make it someone else's).
+    Otherwise a payment entered in QuickBooks itself (no Ledgerbridge marker) for the same
+    amount, which no other row of ours is linked to, the same date preferred: creating ours
+    next to it would book the money twice.
+
+    Args:
+        candidates: QBO payments (those applied to the invoice; others are ignored).
+        payment: our row.
+        invoice_id: the QBO Id of the row's invoice.
+        taken: QBO Ids of payments other rows of ours are linked to.
     """
-    for obj in candidates:
-        if (
-            marker(payment) in (obj.get("PrivateNote") or "")
-            and Decimal(str(obj.get("TotalAmt", 0))).quantize(Decimal("0.01")) == payment.amount
-            and str(obj.get("TxnDate")) == payment.received_on.isoformat()
-            and _links_invoice(obj, invoice_id)
-        ):
+    linked = [obj for obj in candidates if _links_invoice(obj, invoice_id)]
+    for obj in linked:
+        if marker(payment) in (obj.get("PrivateNote") or ""):
             return obj
-    return None
+    entered = [
+        obj
+        for obj in linked
+        if MARKER_PREFIX not in (obj.get("PrivateNote") or "")
+        and str(obj.get("Id")) not in taken
+        and Decimal(str(obj.get("TotalAmt", 0))).quantize(Decimal("0.01")) == payment.amount
+    ]
+    entered.sort(key=lambda obj: str(obj.get("TxnDate")) != payment.received_on.isoformat())
+    return entered[0] if entered else None
 
 
 def find_by_marker(candidates: list[dict], record) -> dict | None:
