@@ -23,6 +23,14 @@ def control_error(exc: ControlError):
     return jsonify({"error": str(exc)}), exc.status
 
 
+@bp.errorhandler(TypeError)
+@bp.errorhandler(ValueError)
+@bp.errorhandler(AttributeError)
+def bad_value(exc: Exception):
+    # A JSON value of the wrong type ({"seconds": "x"}, {"name": 5}) is the caller's mistake, not a 500.
+    return jsonify({"error": f"bad request: {exc}"}), 400
+
+
 @bp.route("/companies", methods=["GET", "POST"])
 def companies():
     """List companies, or create one from {"name": ...}."""

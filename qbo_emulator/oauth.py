@@ -277,8 +277,10 @@ def revoke():
     app_row = _client_auth()
     if app_row is None:
         return oauth_error("invalid_client", 401)
-    data = request.get_json(silent=True) or request.form
-    token_value = (data or {}).get("token", "")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        data = request.form
+    token_value = str(data.get("token", ""))
     store = emu().store
     with store.tx():
         row = store.one("SELECT grant_id, client_id FROM tokens WHERE token = ?", (token_value,))

@@ -114,3 +114,17 @@ def test_an_emulator_bug_still_answers_as_a_system_fault(emu_app, api):
     response = api.get("boom")
     assert response.status_code == 500 and response.is_json
     assert response.json["Fault"]["type"] == "SystemFault" and "time" in response.json
+
+
+def test_control_api_and_revoke_refuse_wrong_types_with_400(emu_client, realm):
+    assert emu_client.post("/_emulator/api/companies", json={"name": 5}).status_code == 400
+    assert emu_client.post("/_emulator/api/clock/advance", json={"seconds": "x"}).status_code == 400
+    assert emu_client.get("/_emulator/api/requests?limit=abc").status_code == 400
+    faults = f"/_emulator/api/companies/{realm}/faults"
+    assert emu_client.post(faults, json={"latency_ms": "abc"}).status_code == 400
+    revoke = emu_client.post(
+        "/v2/oauth2/tokens/revoke",
+        data="[1]",
+        headers={**basic(), "Content-Type": "application/json"},
+    )
+    assert revoke.status_code == 200  # nothing to revoke; like an unknown token
