@@ -260,6 +260,37 @@ def cdc(realm):
     return api_call(realm, work)
 
 
+SENDABLE = ("Invoice", "RefundReceipt")
+
+
+@bp.post("/<entity>/<entity_id>/send")
+def send_entity(realm, entity, entity_id):
+    """Email a sales form: EmailStatus EmailSent, DeliveryInfo filled, BillEmail from ?sendTo= if given."""
+
+    def work(books):
+        name = entity_name(entity)
+        if name not in SENDABLE:
+            raise faults.unsupported(f"Operation send is not supported for {name}")
+        obj = books.get(name, entity_id)
+        if obj is None:
+            raise faults.not_found(name, str(entity_id))
+        send_to = request.args.get("sendTo")
+        if send_to:
+            if "@" not in send_to or "." not in send_to:
+                raise faults.business("sendTo is not a valid email address", element="sendTo")
+            obj["BillEmail"] = {"Address": send_to}
+        if not (obj.get("BillEmail") or {}).get("Address"):
+            raise faults.required("BillEmail")
+        obj["EmailStatus"] = "EmailSent"
+        obj["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": qbo_datetime(books.now())}
+        books.save(
+            name, obj, "Emailed"
+        )  # SyncToken +1; webhook operation "Emailed" (qbo-api.md 7.1)
+        return {name: books.read(name, entity_id)}
+
+    return api_call(realm, work, write=True)
+
+
 @bp.get("/<entity>/<entity_id>/pdf")
 def invoice_pdf(realm, entity, entity_id):
     """Return a one-page placeholder PDF for a sales form."""
