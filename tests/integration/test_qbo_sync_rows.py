@@ -285,3 +285,32 @@ def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
         if (r["requestid"] or "").startswith(f"lb-payment-{payment.id}-g0-del")
     ]
     assert [status for _, status in deletes] == [400, 200]  # 5010 stale, then the retry
+
+
+def test_unsync_payment_waits_for_a_refund_still_syncing(qbo_firm, books, sync, make, run_jobs):
+    from webapp.quickbooks import jobs
+
+    client, _, payment = books
+    sync(client, qbo_firm.user)
+    sync(payment, qbo_firm.user)
+    refund = make.refund(payment, "25.00")
+    db.session.commit()
+    assert request_sync(refund, qbo_firm.user) is True  # its job is queued, not yet run
+    assert request_unsync(payment, qbo_firm.user) is True
+    # The unsync job runs first (as a second worker would) and must not delete the payment
+    # from under the refund's job, which would then book a receipt for a payment QBO lost.
+    jobs.run_unsync("payment", payment.id, qbo_firm.user_id)
+    db.session.expire_all()
+    assert payment.qbo_status is SyncStatus.SYNCED
+    assert payment.qbo_message == (
+        "Unsync failed: A refund of this payment is still being synced. "
+        "Unsync again when it is done."
+    )
+    assert len(qbo_firm.entities("Payment")) == 1
+    run_jobs()  # the refund's job, then the unsync queued behind it (its row is no longer pending)
+    assert refund.qbo_status is SyncStatus.SYNCED
+    assert request_unsync(payment, qbo_firm.user) is True
+    run_jobs()
+    assert payment.qbo_status is SyncStatus.NOT_SYNCED
+    assert refund.qbo_status is SyncStatus.NOT_SYNCED
+    assert qbo_firm.entities("RefundReceipt") == [] and qbo_firm.entities("Payment") == []

@@ -59,6 +59,7 @@ class SyncReason(StrEnum):
     NOT_CONNECTED = "not_connected"
     QBO_FAULT = "qbo_fault"
     QBO_UNAVAILABLE = "qbo_unavailable"
+    DEPENDENCY_BUSY = "dependency_busy"
     AUTH_FAILED = "auth_failed"
     NAME_CLASH = "name_clash"
     DEPOSIT_ACCOUNT_INVALID = "deposit_account_invalid"

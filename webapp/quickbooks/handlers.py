@@ -8,7 +8,15 @@ and sends a requestid built from the row, so neither a retry nor a lost response
 from __future__ import annotations
 
 from ..extensions import db
-from ..models import ClientAccount, Invoice, Payment, Refund, SyncReason, SyncStatus
+from ..models import (
+    PENDING_STATUSES,
+    ClientAccount,
+    Invoice,
+    Payment,
+    Refund,
+    SyncReason,
+    SyncStatus,
+)
 from . import mapping
 from .client import quote
 from .errors import QboFault
@@ -160,13 +168,17 @@ def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
     if not _in_this_company(invoice.client, ctx):
         raise Blocked(SyncReason.CLIENT_NOT_SYNCED, "Sync the client account first")
     if invoice.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
-        raise DependencyBusy("The invoice is being synced by another job.")
+        raise DependencyBusy(
+            "The invoice is being synced by another job. Sync again when it is done."
+        )
     if not claim(
         invoice,
         (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED, SyncStatus.SYNCED),
         SyncStatus.SYNCING,
     ):
-        raise DependencyBusy("The invoice is being synced by another job.")
+        raise DependencyBusy(
+            "The invoice is being synced by another job. Sync again when it is done."
+        )
     history(invoice, ctx.user, "sync", "queued", message="Synced first, for its payment")
     db.session.commit()
     db.session.refresh(invoice)
@@ -292,7 +304,16 @@ def delete_in_qbo(ctx, entity: str, record) -> None:
 
 
 def unsync_payment(ctx, payment: Payment) -> None:
-    """Delete the payment's refunds in QBO, then the payment; all become Not synced."""
+    """Delete the payment's refunds in QBO, then the payment; all become Not synced.
+
+    Raises:
+        DependencyBusy: a refund's job may be creating its RefundReceipt right now; deleting
+            the payment under it would leave that receipt in QBO with no payment (retried).
+    """
+    if any(refund.qbo_status in PENDING_STATUSES for refund in payment.refunds):
+        raise DependencyBusy(
+            "A refund of this payment is still being synced. Unsync again when it is done."
+        )
     for refund in payment.refunds:
         if refund.qbo_id and refund.qbo_realm_id == ctx.realm_id:
             delete_in_qbo(ctx, "RefundReceipt", refund)

@@ -131,7 +131,9 @@ def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
             f"{RECONNECT} QuickBooks said: {error.qbo_message}",
             error.code,
         )
-    if isinstance(error, (QboUnavailable, QboThrottled, handlers.DependencyBusy)):
+    if isinstance(error, handlers.DependencyBusy):
+        return SyncReason.DEPENDENCY_BUSY, str(error), None
+    if isinstance(error, (QboUnavailable, QboThrottled)):
         return (
             SyncReason.QBO_UNAVAILABLE,
             f"QuickBooks did not answer after several tries; sync again later. Last error: {error}",
