@@ -110,7 +110,8 @@ LAYOUT = (
     + """</head><body>"""
     + BRAND
     + """
-<nav class="tabs"><a href="{{ url_for('qbo_pages.index') }}">All companies</a>
+<nav class="tabs"><a href="{{ url_for('qbo_pages.index') }}"
+   {%- if request.endpoint == 'qbo_pages.index' %} aria-current="page"{% endif %}>All companies</a>
 {% if realm %}{% for endpoint, label in [('customers', 'Customers'), ('invoices', 'Invoices'),
   ('payments', 'Payments'), ('refunds', 'Refund receipts'), ('accounts', 'Chart of accounts')] %}
 <a href="{{ url_for('qbo_pages.' + endpoint, realm=realm) }}"

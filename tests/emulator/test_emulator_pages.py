@@ -141,6 +141,9 @@ def test_every_page_shares_one_stylesheet(api, emu_client, realm):
     assert '<button type="submit" name="action" value="cancel">Cancel</button>' in page
     invoices = emu_client.get(urls[4]).get_data(as_text=True)
     assert 'aria-current="page">Invoices</a>' in invoices and ">Paid</span>" in invoices
+    assert 'aria-current="page">All companies</a>' in emu_client.get("/_emulator/").get_data(
+        as_text=True
+    )
 
 
 def test_voided_payment_shows_a_badge_and_no_void_button(api, emu_client, realm):
