@@ -162,3 +162,24 @@ def test_changes_need_a_csrf_token(app, client, auth, owner):
 def test_the_callback_needs_a_signed_in_manager(client):
     response = client.get(f"{PAGE}/callback?code=x&state=y&realmId=1")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "connected_ago, read, polls",
+    [
+        (timedelta(seconds=5), False, True),  # the worker is still reading the company
+        (timedelta(seconds=5), True, False),  # read already: nothing to wait for
+        (timedelta(minutes=2), False, False),  # no worker answered within a minute: give up
+    ],
+)
+def test_the_deposit_section_polls_only_while_a_fresh_connection_is_being_read(
+    client, auth, owner, connected_ago, read, polls
+):
+    connection = connect_locally(owner.firm, owner)
+    connection.connected_at = utcnow() - connected_ago
+    connection.accounts_fetched_at = utcnow() if read else None
+    db.session.commit()
+    auth.login(owner)
+    page = client.get(PAGE).get_data(as_text=True)
+    deposit = page[page.index('<section id="qbo-deposit"') :].split(">", 1)[0]
+    assert ('hx-trigger="every 1s"' in deposit) is polls

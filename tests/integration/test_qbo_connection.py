@@ -111,3 +111,37 @@ def test_connecting_a_different_company_is_refused_while_rows_point_at_the_old_o
     assert "different QuickBooks company" in page
     db.session.expire_all()
     assert qbo_firm.connection.realm_id == qbo_firm.realm_id
+
+
+def test_right_after_connecting_the_deposit_section_polls_until_the_company_is_read(
+    qbo_app, client, auth, make, qbo_company, connect_qbo, run_jobs
+):
+    import re
+    from html import unescape
+
+    page_url, htmx = "/settings/integrations/quickbooks", {"HX-Request": "true"}
+    user = make.user()
+    db.session.commit()
+    auth.login(user)
+    assert connect_qbo(client, qbo_company).status_code == 302
+    # The job that reads the company name and its accounts has not run yet.
+    page = client.get(page_url).get_data(as_text=True)
+    assert "Reading the company name…" in page
+    deposit = re.search(r'<section id="qbo-deposit"[^>]*>', page).group(0)
+    assert 'hx-trigger="every 1s"' in deposit
+    poll_url = unescape(re.search(r'hx-get="([^"]+)"', deposit).group(1))
+
+    pending = client.get(poll_url, headers=htmx).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in pending  # still reading: keep polling
+    assert "hx-swap-oob" not in pending
+
+    run_jobs()
+    final = client.get(poll_url, headers=htmx).get_data(as_text=True)
+    assert "every 1s" not in final  # no trigger in the final markup: the poller stops
+    assert "Checking (Bank)" in final
+    box = final[final.index('<article id="qbo-connection"') :]
+    assert box.startswith('<article id="qbo-connection" class="qbo-connection" hx-swap-oob="true">')
+    company = db.session.execute(db.select(oauth.QboConnection)).scalar_one().company_name
+    assert company.startswith("Test Company") and company in box
+    assert "Reading the company name…" not in box
+    assert "every 1s" not in client.get(page_url).get_data(as_text=True)  # a reload: no poller
