@@ -158,6 +158,7 @@ def test_with_qbo_down_rows_fail_with_a_reason_then_sync_when_it_is_back(
         assert paid_invoice.qbo_status is SyncStatus.FAILED
         assert paid_invoice.qbo_reason == SyncReason.QBO_UNAVAILABLE.value
         assert "could not be reached" in paid_invoice.qbo_message
+        assert paid_invoice.qbo_sync_generation == 0  # QBO may have booked it: same requestid
     finally:
         emulator.start()
     request_sync(paid_invoice, qbo_firm.user)

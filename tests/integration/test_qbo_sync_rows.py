@@ -314,3 +314,29 @@ def test_unsync_payment_waits_for_a_refund_still_syncing(qbo_firm, books, sync, 
     assert payment.qbo_status is SyncStatus.NOT_SYNCED
     assert refund.qbo_status is SyncStatus.NOT_SYNCED
     assert qbo_firm.entities("RefundReceipt") == [] and qbo_firm.entities("Payment") == []
+
+
+def test_after_fixing_a_name_clash_in_quickbooks_sync_again_goes_through(qbo_firm, books, sync):
+    base, headers = _api(qbo_firm)
+    vendor = requests.post(
+        f"{base}/vendor", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
+    ).json()["Vendor"]
+    client, _, _ = books
+    sync(client, qbo_firm.user)
+    assert client.qbo_reason == SyncReason.NAME_CLASH.value
+    assert client.qbo_sync_generation == 1  # refused: nothing to replay, the next try is new
+    requests.post(  # the user renames the vendor in QuickBooks, as the reason says
+        f"{base}/vendor",
+        json={
+            "Id": vendor["Id"],
+            "SyncToken": vendor["SyncToken"],
+            "sparse": True,
+            "DisplayName": "Acme Dental Supplies",
+        },
+        headers=headers,
+        timeout=5,
+    ).raise_for_status()
+    # QBO answers a repeated requestid with its first answer, the refusal: a new one is needed.
+    sync(client, qbo_firm.user)
+    assert client.qbo_status is SyncStatus.SYNCED
+    assert [c["DisplayName"] for c in qbo_firm.entities("Customer")] == ["Acme Dental LLC"]

@@ -91,7 +91,7 @@ class SyncedRecordMixin:
     qbo_error_code: Mapped[str | None] = mapped_column(String(16))
     qbo_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     qbo_status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Bumped each time the row is unsynced, so a later re-create gets a fresh requestid.
+    # Bumped each time the row is unsynced or QBO refuses it, so the next create is a new request.
     qbo_sync_generation: Mapped[int] = mapped_column(default=0)
 
     @property

@@ -103,8 +103,7 @@ class JobContext:
             db.session.commit()
         except Exception as error:
             db.session.rollback()
-            reason, message, code = describe(error)
-            mark_failed(record, self.user, reason, message, code)
+            fail_row(record, self.user, error)
             db.session.commit()
             raise
 
@@ -149,6 +148,39 @@ def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
 
 
 TRANSIENT = (QboUnavailable, QboThrottled, handlers.DependencyBusy)
+# "This requestid was already used for another request": an earlier attempt may have created
+# the object, so the row keeps its requestid (and keeps getting QBO's answer to it).
+REQUESTID_REUSED = "600"
+
+
+def refused_by_qbo(error: Exception) -> bool:
+    """Whether QBO answered with a Fault and did nothing (401 and 429 aside).
+
+    QBO stores its answer under the requestid, refusals included, so a row retried after such a
+    failure must send a new requestid or it gets the same refusal forever, even once the user
+    fixed the cause in QuickBooks. Timeouts and 5xx are not refusals: QBO may have done the
+    work, and only the same requestid keeps their retry from creating a second object.
+    """
+    fault = error.__cause__ if isinstance(error, handlers.Blocked) else error
+    return (
+        isinstance(fault, QboFault)
+        and not isinstance(fault, (QboAuthError, QboThrottled))
+        and fault.code != REQUESTID_REUSED
+    )
+
+
+def fail_row(record, user, error: Exception, action: str = "sync") -> tuple[SyncReason, str]:
+    """Record a failed attempt on the row (the caller commits); a refusal gets a new requestid.
+
+    Returns:
+        Our reason and the plain message (see describe).
+    """
+    reason, message, code = describe(error)
+    fail = mark_failed if action == "sync" else mark_unsync_failed
+    fail(record, user, reason, message, code)
+    if refused_by_qbo(error):
+        record.qbo_sync_generation = (record.qbo_sync_generation or 0) + 1
+    return reason, message
 
 
 def _will_retry() -> bool:
@@ -235,8 +267,7 @@ def _attempt(action, model, record, user_id) -> str:
             raise
         if not isinstance(error, (QboError, handlers.Blocked, handlers.DependencyBusy)):
             log.exception("%s of %s %s crashed", action, model.RECORD_TYPE, record.id)
-        reason, message, code = describe(error)
-        fail(record, user, reason, message, code)
+        reason, message = fail_row(record, user, error, action)
         if isinstance(error, (QboRefreshFailed, QboAuthError)):
             connection.refresh_failing = True
             connection.last_error = message
