@@ -1,13 +1,16 @@
 """`python -m webapp.demo` (what `make run` runs), end to end in a subprocess.
 
-It comes up from an empty database, lets the demo user sign in, stops everything it started on
-Ctrl-C, and a second run reuses the data. DEMO_DIR and DATABASE_URL keep it out of instance/.
+It comes up from an empty database, connects the demo firm to the emulator and syncs a few rows
+for real on its first run, lets the demo user sign in, stops everything it started on Ctrl-C,
+and a second run reuses the data without syncing again. DEMO_DIR and DATABASE_URL keep it out of
+instance/.
 """
 
 import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -52,7 +55,15 @@ class DemoProcess:
             "PORT": str(port),
             "PYTHONUNBUFFERED": "1",
         }
-        for inherited in ("REDIS_URL", "QBO_EMULATOR_URL", "DEMO_PASSWORD", "SECRET_KEY"):
+        self.db_path = tmp_path / "demo.db"
+        for inherited in (
+            "REDIS_URL",
+            "QBO_EMULATOR_URL",
+            "QBO_ENVIRONMENT",
+            "DEMO_PASSWORD",
+            "DEMO_CONNECT",
+            "SECRET_KEY",
+        ):
             env.pop(inherited, None)
         self.url = f"http://127.0.0.1:{port}"
         self.lines: list[str] = []
@@ -126,35 +137,64 @@ def sign_in(url: str) -> requests.Response:
     )
 
 
+def synced_payments_here(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT count(*) FROM payment WHERE qbo_status = 'synced'").fetchone()[
+            0
+        ]
+
+
+def payments_in_the_emulator(emulator_url: str) -> int:
+    """Live payments in the emulator's demo company, read through its JSON control API."""
+    companies = requests.get(f"{emulator_url}/_emulator/api/companies", timeout=5).json()
+    realm = next(c["realmId"] for c in companies if c["name"] == "Demo Sandbox Company")
+    url = f"{emulator_url}/_emulator/api/companies/{realm}/entities/Payment"
+    payments = requests.get(url, timeout=5).json()
+    return sum(1 for payment in payments if payment.get("status") != "Deleted")
+
+
 def test_make_run_brings_the_demo_up_stops_it_on_ctrl_c_and_reuses_data_next_time(start_demo):
     port = free_port()
     demo = start_demo(port)
-    demo.wait_for("Ledgerbridge is running at")
+    demo.wait_for("Ledgerbridge is running at", timeout=90)  # the first run also syncs rows
     assert "Seeded the demo firm: 20 clients, 60 invoices, 80 payments" in demo.output
     assert f"Sign in as {DEMO_EMAIL} with the password {DEFAULT_PASSWORD}" in demo.output
     redis_url = re.search(r"Started Redis \(.*\) at (\S+)\.", demo.output).group(1)
     emulator = re.search(r"Started the QBO emulator at (http://127.0.0.1:(\d+))", demo.output)
+    assert emulator, demo.output
+    toured = re.search(
+        r"Connected the demo firm to the emulator's Demo Sandbox Company and synced "
+        r"(\d+) clients, (\d+) invoices and (\d+) payments\.",
+        demo.output,
+    )
+    assert toured, demo.output
+    clients, invoices, payments = map(int, toured.groups())
+    assert clients == 6 and invoices > 0 and payments > 0
+    assert synced_payments_here(demo.db_path) == payments
+    assert payments_in_the_emulator(emulator.group(1)) == payments
 
     assert requests.get(f"{demo.url}/healthz", timeout=5).json() == {"status": "ok"}
     page = sign_in(demo.url)
     assert page.url == f"{demo.url}/billing/invoices"
     assert "Demo Accounting LLP" in page.text
     assert Redis.from_url(redis_url).ping()
-    if emulator:
-        assert requests.get(f"{emulator.group(1)}/_emulator/", timeout=5).ok
+    assert requests.get(f"{emulator.group(1)}/_emulator/", timeout=5).ok
 
     assert demo.stop(signal.SIGINT) == 0
     assert "Stopped everything this run started." in demo.output
     assert not port_open(port)
-    if emulator:
-        assert not port_open(int(emulator.group(2)))
+    assert not port_open(int(emulator.group(2)))
     with pytest.raises(Exception):  # noqa: B017 (any connection error: the server is gone)
         Redis.from_url(redis_url, socket_connect_timeout=1).ping()
 
     again = start_demo(port)
     again.wait_for("Ledgerbridge is running at")
     assert "The demo firm is already there; reusing its data." in again.output
+    assert "Connected the demo firm" not in again.output
     assert sign_in(again.url).url == f"{again.url}/billing/invoices"
+    emulator_again = re.search(r"Started the QBO emulator at (\S+) ", again.output).group(1)
+    assert payments_in_the_emulator(emulator_again) == payments
+    assert synced_payments_here(again.db_path) == payments
     assert again.stop(signal.SIGTERM) == 0
 
 

@@ -4,6 +4,10 @@ It migrates the database, seeds the demo firm once, then starts Redis, the QBO e
 worker and the web server, passes them their URLs through the environment, waits until the app
 answers /healthz and prints where to sign in. Ctrl-C (or SIGTERM) stops everything it started.
 A second run reuses the database, the emulator's companies and the secrets under instance/.
+
+On the first run only (the one that seeded the firm), `demo_tour` then plays the demo owner in a
+browser: it connects the firm to the emulator's demo company and syncs a few clients and payments,
+so the demo shows real Synced rows. DEMO_CONNECT=0 leaves the firm unconnected.
 """
 
 import json
@@ -112,6 +116,8 @@ class Demo:
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.env = dict(os.environ)
         self.logs = DEMO_DIR / "logs"
+        self.app = None
+        self.first_run = False
 
     def start(self, name: str, args: list[str], log: bool = False) -> subprocess.Popen:
         # A session of its own: Ctrl-C reaches only this script, which then stops the
@@ -135,10 +141,11 @@ class Demo:
         self.logs.mkdir(exist_ok=True)
         for key, value in demo_secrets().items():
             self.env.setdefault(key, value)
-        app = create_app()
+        self.app = app = create_app()
         with app.app_context():
             upgrade()
             result = seed_demo()
+        self.first_run = result.created
         if result.created:
             say(
                 f"Seeded the demo firm: {result.clients} clients, {result.invoices} invoices, "
@@ -237,6 +244,38 @@ class Demo:
         proc = self.start("web", args)
         wait_until(lambda: http_ok(f"{self.url}/healthz"), 30, "the web server", proc)
 
+    def connect_and_sync(self) -> None:
+        """First run only: connect the firm and sync a few rows over HTTP, as its owner would."""
+        from .demo_tour import explain, run_tour
+        from .seed import DEMO_EMAIL, DEMO_FIRM, demo_password
+
+        if not self.first_run:
+            return
+        choice = os.environ.get("DEMO_CONNECT", "1").strip()
+        if choice.lower() in ("0", "false", "no", "off"):
+            say(f"DEMO_CONNECT={choice}: the demo firm is left unconnected to QuickBooks.")
+            return
+        emulator = self.env.get("QBO_ENVIRONMENT", "emulator") == "emulator"
+        if not (emulator and self.env.get("QBO_EMULATOR_URL")):
+            say("No QBO emulator: the demo firm is left unconnected to QuickBooks.")
+            return
+        if not any(name == "worker" for name, _ in self.procs):
+            say("No worker: the demo firm is left unconnected to QuickBooks.")
+            return
+        try:
+            result = run_tour(self.app, self.url, DEMO_EMAIL, demo_password(), DEMO_FIRM)
+        except Stop:
+            raise
+        except Exception as error:  # any failure: warn, and let the demo run unconnected
+            say(
+                "Warning: could not connect the demo firm to QuickBooks and sync rows "
+                f"({explain(error)}). "
+                "The demo runs anyway: connect and sync by hand from Settings > Integrations > "
+                "QuickBooks and the row menus."
+            )
+            return
+        say(result.summary())
+
     def stop(self) -> None:
         """Stop the children in reverse order of start: web, worker, emulator, Redis."""
         for name, proc in reversed(self.procs):
@@ -284,6 +323,7 @@ def main() -> int:
         demo.start_emulator()
         demo.start_worker()
         demo.start_web()
+        demo.connect_and_sync()
         say(f"Ledgerbridge is running at {demo.url}")
         say(f"Sign in as {DEMO_EMAIL} with the password {demo_password()} (Ctrl-C stops it all).")
         return demo.watch()
