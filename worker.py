@@ -17,7 +17,7 @@ from rq import Queue, Worker
 from webapp import create_app
 from webapp.extensions import db
 
-SWEEP_JOB = "webapp.quickbooks.jobs.sweep_stuck_rows"
+SWEEP_JOB = "webapp.quickbooks.sweeper.sweep_stuck_rows"
 
 
 def enqueue_sweep(app, redis: Redis) -> bool:
@@ -49,6 +49,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         import webapp.quickbooks.jobs  # noqa: F401  (preload: forked jobs start warm)
+        import webapp.quickbooks.sweeper  # noqa: F401
         import webapp.quickbooks.webhook_jobs  # noqa: F401
 
         # No database connection may cross the fork into job processes.

@@ -9,7 +9,7 @@ from rq.job import Job, JobStatus
 
 from webapp.extensions import db
 from webapp.models import SyncEvent, SyncStatus, utcnow
-from webapp.quickbooks import jobs
+from webapp.quickbooks import sweeper
 from webapp.quickbooks.sync import request_sync, row_job_key, row_lock_key
 
 pytestmark = pytest.mark.integration
@@ -28,8 +28,8 @@ def stuck_for_an_hour(record):
 def test_the_sweeper_revives_a_row_whose_job_vanished(qbo_firm, paid_invoice, run_jobs):
     paid_invoice.qbo_status = SyncStatus.SYNCING  # as if Redis lost the job with its data
     stuck_for_an_hour(paid_invoice)
-    assert jobs.sweep_stuck_rows() == 1
-    assert jobs.sweep_stuck_rows() == 0  # not twice
+    assert sweeper.sweep_stuck_rows() == 1
+    assert sweeper.sweep_stuck_rows() == 0  # not twice
     run_jobs()
     assert paid_invoice.qbo_status is SyncStatus.SYNCED
     assert len(qbo_firm.entities("Payment")) == 1
@@ -40,7 +40,7 @@ def test_a_row_whose_job_is_still_queued_gets_no_second_job(
 ):
     request_sync(paid_invoice, qbo_firm.user)
     stuck_for_an_hour(paid_invoice)  # a long queue: the job has waited an hour
-    assert jobs.sweep_stuck_rows() == 0
+    assert sweeper.sweep_stuck_rows() == 0
     assert queue.count == 1
     run_jobs()
     assert paid_invoice.qbo_status is SyncStatus.SYNCED
@@ -60,7 +60,7 @@ def test_a_row_whose_job_waits_for_a_retry_gets_no_second_job(
     assert Job.fetch(job_id.decode(), connection=queue.connection).get_status() == "scheduled"
     assert paid_invoice.qbo_status is SyncStatus.SYNCING
     stuck_for_an_hour(paid_invoice)
-    assert jobs.sweep_stuck_rows() == 0
+    assert sweeper.sweep_stuck_rows() == 0
     assert queue.count == 0
 
 
@@ -72,11 +72,11 @@ def test_a_row_whose_job_is_running_gets_no_second_job(
     running = queue.connection.lock(row_lock_key("payment", paid_invoice.id), timeout=60)
     assert running.acquire(blocking=False)  # what _run holds while it works on the row
     try:
-        assert jobs.sweep_stuck_rows() == 0
+        assert sweeper.sweep_stuck_rows() == 0
         assert queue.count == 0
     finally:
         running.release()
-    assert jobs.sweep_stuck_rows() == 1
+    assert sweeper.sweep_stuck_rows() == 1
 
 
 def test_a_job_that_died_with_its_worker_is_revived_once(qbo_firm, paid_invoice, run_jobs, queue):
@@ -86,8 +86,8 @@ def test_a_job_that_died_with_its_worker_is_revived_once(qbo_firm, paid_invoice,
     queue.remove(job)
     job.set_status(JobStatus.STARTED)
     stuck_for_an_hour(paid_invoice)
-    assert jobs.sweep_stuck_rows() == 1
-    assert jobs.sweep_stuck_rows() == 0  # the new job is queued: alive
+    assert sweeper.sweep_stuck_rows() == 1
+    assert sweeper.sweep_stuck_rows() == 0  # the new job is queued: alive
     run_jobs()
     assert paid_invoice.qbo_status is SyncStatus.SYNCED
     assert len(qbo_firm.entities("Payment")) == 1
@@ -98,3 +98,16 @@ def test_a_job_that_died_with_its_worker_is_revived_once(qbo_firm, paid_invoice,
         ).scalars()
     ]
     assert outcomes == ["queued", "requeued", "synced"]
+
+
+def test_the_worker_enqueues_the_sweeper_once_per_interval(
+    qbo_app, qbo_firm, paid_invoice, run_jobs, queue
+):
+    from worker import enqueue_sweep
+
+    paid_invoice.qbo_status = SyncStatus.SYNCING
+    stuck_for_an_hour(paid_invoice)
+    assert enqueue_sweep(qbo_app, queue.connection) is True
+    assert enqueue_sweep(qbo_app, queue.connection) is False  # another worker, same interval
+    run_jobs()  # the sweeper, then the sync it re-enqueued
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED

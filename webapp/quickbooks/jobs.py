@@ -3,7 +3,7 @@
 The row's status in the database is the only truth: a job that finds its row no longer
 Syncing…/Unsyncing… does nothing. 429, 5xx and timeouts are re-raised while RQ has retries left
 (the row stays pending); after the last one the row is Failed. A job that dies outside our
-`try` is marked Failed by `on_job_failure`; one that vanishes is revived by `sweep_stuck_rows`.
+`try` is marked Failed by `on_job_failure`; one that vanishes is revived by sweeper.py.
 """
 
 from __future__ import annotations
@@ -11,13 +11,9 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from flask import current_app, has_app_context
 from rq import get_current_job
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
-from sqlalchemy import update
 
 from ..extensions import db
 from ..models import (
@@ -44,13 +40,9 @@ from .errors import (
 )
 from .oauth import ConnectionTokens
 from .sync import (
-    SYNC_JOB,
-    UNSYNC_JOB,
-    enqueue_sync_job,
     history,
     mark_failed,
     mark_unsync_failed,
-    row_job_key,
     row_lock_key,
 )
 
@@ -298,82 +290,6 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:
         else:
             mark_unsync_failed(record, user, SyncReason.INTERNAL_ERROR, message)
         db.session.commit()
-
-
-# A job in one of these states will still run (or is running): its row is slow, not lost.
-_LIVE_JOB_STATUSES = (
-    JobStatus.CREATED,
-    JobStatus.QUEUED,
-    JobStatus.DEFERRED,
-    JobStatus.SCHEDULED,  # waiting for an RQ Retry backoff
-)
-
-
-def job_still_alive(redis, record_type: str, record_id: int) -> bool:
-    """Whether the row's job is running, queued, or scheduled for a retry.
-
-    Running is told by the row lock, which `_run` holds for the whole attempt and which
-    expires JOB_TIMEOUT + 60 s after a worker died holding it. Queued or scheduled is told by
-    the status of the job whose id `enqueue_sync_job` remembered for the row. A job that RQ
-    still calls "started" while nobody holds the row lock died with its worker (SIGKILL, OOM,
-    reboot): that row is lost and may be revived.
-    """
-    if redis.exists(row_lock_key(record_type, record_id)):
-        return True
-    job_id = redis.get(row_job_key(record_type, record_id))
-    if not job_id:
-        return False
-    try:
-        job = Job.fetch(job_id.decode(), connection=redis)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=False) in _LIVE_JOB_STATUSES
-
-
-def sweep_stuck_rows() -> int:
-    """Re-enqueue rows stuck in Syncing…/Unsyncing… longer than SYNC_STUCK_AFTER_SECONDS.
-
-    A row whose job is still queued, waiting for a retry or running is left alone (see
-    job_still_alive), so a long queue never gets a second job per row. The sweeper cannot know
-    when Redis lost the job (flushed, restarted without persistence, the row-job key expired):
-    it then enqueues a second job, and that stays duplicate-free because only the holder of
-    the row lock works on the row, a job whose row is no longer pending does nothing, and a
-    second attempt looks in QBO first and sends the same requestid, which QBO replays.
-
-    Returns:
-        How many rows were re-enqueued.
-    """
-    with app_context():
-        cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
-        redis = get_redis()
-        revived = 0
-        for record_type, model in SYNCED_MODELS.items():
-            stuck = db.session.execute(
-                db.select(model.id, model.qbo_status, model.qbo_status_changed_at)
-                .where(model.qbo_status.in_(PENDING_STATUSES), model.qbo_status_changed_at < cutoff)
-                .limit(500)
-            ).all()
-            for row_id, status, changed_at in stuck:
-                if job_still_alive(redis, record_type, row_id):
-                    continue
-                # Compare-and-set on the timestamp, so two sweepers never both re-enqueue a row.
-                won = db.session.execute(
-                    update(model)
-                    .where(model.id == row_id, model.qbo_status_changed_at == changed_at)
-                    .values(qbo_status_changed_at=utcnow())
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if won != 1:
-                    continue
-                record = db.session.get(model, row_id)
-                history(record, None, "sweep", "requeued", message="Re-enqueued after being stuck")
-                db.session.commit()
-                job = SYNC_JOB if status is SyncStatus.SYNCING else UNSYNC_JOB
-                enqueue_sync_job(job, record_type, row_id, None)
-                revived += 1
-        if revived:
-            log.info("sweeper re-enqueued %s stuck rows", revived)
-        return revived
 
 
 def refresh_accounts(firm_id: int) -> int:

@@ -1,0 +1,100 @@
+"""The sweeper: re-enqueues rows left in Syncing…/Unsyncing… by a job that was lost.
+
+worker.py enqueues it every QBO_SWEEP_INTERVAL_SECONDS; `flask --app wsgi qbo-sweep` runs it
+once. Lost means: the worker died (SIGKILL, OOM, reboot) so neither our `try` nor RQ's failure
+callback ran, or Redis lost the job. A row that is merely slow (a long queue, an RQ Retry
+backoff, a long call) keeps its one job.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import PENDING_STATUSES, SYNCED_MODELS, SyncStatus, utcnow
+from ..queue import get_redis
+from .jobs import app_context
+from .sync import SYNC_JOB, UNSYNC_JOB, enqueue_sync_job, history, row_job_key, row_lock_key
+
+log = logging.getLogger(__name__)
+
+# A job in one of these states will still run (or is running): its row is slow, not lost.
+_LIVE_JOB_STATUSES = (
+    JobStatus.CREATED,
+    JobStatus.QUEUED,
+    JobStatus.DEFERRED,
+    JobStatus.SCHEDULED,  # waiting for an RQ Retry backoff
+)
+
+
+def job_still_alive(redis, record_type: str, record_id: int) -> bool:
+    """Whether the row's job is running, queued, or scheduled for a retry.
+
+    Running is told by the row lock, which `_run` holds for the whole attempt and which
+    expires JOB_TIMEOUT + 60 s after a worker died holding it. Queued or scheduled is told by
+    the status of the job whose id `enqueue_sync_job` remembered for the row. A job that RQ
+    still calls "started" while nobody holds the row lock died with its worker (SIGKILL, OOM,
+    reboot): that row is lost and may be revived.
+    """
+    if redis.exists(row_lock_key(record_type, record_id)):
+        return True
+    job_id = redis.get(row_job_key(record_type, record_id))
+    if not job_id:
+        return False
+    try:
+        job = Job.fetch(job_id.decode(), connection=redis)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in _LIVE_JOB_STATUSES
+
+
+def sweep_stuck_rows() -> int:
+    """Re-enqueue rows stuck in Syncing…/Unsyncing… longer than SYNC_STUCK_AFTER_SECONDS.
+
+    A row whose job is still queued, waiting for a retry or running is left alone (see
+    job_still_alive), so a long queue never gets a second job per row. The sweeper cannot know
+    when Redis lost the job (flushed, restarted without persistence, the row-job key expired):
+    it then enqueues a second job, and that stays duplicate-free because only the holder of
+    the row lock works on the row, a job whose row is no longer pending does nothing, and a
+    second attempt looks in QBO first and sends the same requestid, which QBO replays.
+
+    Returns:
+        How many rows were re-enqueued.
+    """
+    with app_context():
+        cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
+        redis = get_redis()
+        revived = 0
+        for record_type, model in SYNCED_MODELS.items():
+            stuck = db.session.execute(
+                db.select(model.id, model.qbo_status, model.qbo_status_changed_at)
+                .where(model.qbo_status.in_(PENDING_STATUSES), model.qbo_status_changed_at < cutoff)
+                .limit(500)
+            ).all()
+            for row_id, status, changed_at in stuck:
+                if job_still_alive(redis, record_type, row_id):
+                    continue
+                # Compare-and-set on the timestamp, so two sweepers never both re-enqueue a row.
+                won = db.session.execute(
+                    update(model)
+                    .where(model.id == row_id, model.qbo_status_changed_at == changed_at)
+                    .values(qbo_status_changed_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if won != 1:
+                    continue
+                record = db.session.get(model, row_id)
+                history(record, None, "sweep", "requeued", message="Re-enqueued after being stuck")
+                db.session.commit()
+                job = SYNC_JOB if status is SyncStatus.SYNCING else UNSYNC_JOB
+                enqueue_sync_job(job, record_type, row_id, None)
+                revived += 1
+        if revived:
+            log.info("sweeper re-enqueued %s stuck rows", revived)
+        return revived
