@@ -145,6 +145,11 @@ def test_a_401_refreshes_once_and_the_sync_goes_through(qbo_firm, paid_invoice, 
     assert paid_invoice.qbo_status is SyncStatus.SYNCED
     db.session.expire_all()
     assert qbo_firm.connection.access_expires_at > before
+    refused = [
+        r for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id) if r["status"] == 401
+    ]
+    assert len(refused) == 1  # one 401, one refresh, then the same call went through
+    assert len(qbo_firm.entities("Payment")) == 1
 
 
 def test_with_qbo_down_rows_fail_with_a_reason_then_sync_when_it_is_back(

@@ -287,11 +287,13 @@ def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
     assert [status for _, status in deletes] == [400, 200]  # 5010 stale, then the retry
 
 
-def test_unsync_payment_waits_for_a_refund_still_syncing(qbo_firm, books, sync, make, run_jobs):
+def test_unsync_payment_waits_for_a_refund_still_syncing(
+    qbo_firm, books, sync, make, run_jobs, client
+):
     from webapp.quickbooks import jobs
 
-    client, _, payment = books
-    sync(client, qbo_firm.user)
+    account, _, payment = books
+    sync(account, qbo_firm.user)
     sync(payment, qbo_firm.user)
     refund = make.refund(payment, "25.00")
     db.session.commit()
@@ -307,6 +309,10 @@ def test_unsync_payment_waits_for_a_refund_still_syncing(qbo_firm, books, sync, 
         "Unsync again when it is done."
     )
     assert len(qbo_firm.entities("Payment")) == 1
+    row = client.get(
+        f"/billing/payments/{payment.id}/row", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert "Unsync failed: A refund of this payment is still being synced." in row
     run_jobs()  # the refund's job, then the unsync queued behind it (its row is no longer pending)
     assert refund.qbo_status is SyncStatus.SYNCED
     assert request_unsync(payment, qbo_firm.user) is True
