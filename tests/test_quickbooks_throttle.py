@@ -30,5 +30,6 @@ def test_the_minute_budget_is_shared_and_enforced(redis_conn):
 def test_companies_do_not_share_limits(redis_conn):
     busy = RealmThrottle(redis_conn, "1", concurrent=1, max_wait=0.1)
     idle = RealmThrottle(redis_conn, "2", concurrent=1, max_wait=0.1)
-    with busy.slot(), idle.slot():
-        pass
+    with busy.slot():
+        assert busy.try_acquire("another call to company 1") == 0  # company 1 is full
+        assert idle.try_acquire("a call to company 2") == 1  # company 2 is not

@@ -157,7 +157,14 @@ def enqueue_sync_job(job_path: str, record_type: str, record_id: int, user_id: i
         retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
         on_failure=Callback(FAILURE_CALLBACK),
     )
-    job.connection.set(row_job_key(record_type, record_id), job.id, ex=ROW_JOB_TTL)
+    try:
+        job.connection.set(row_job_key(record_type, record_id), job.id, ex=ROW_JOB_TTL)
+    except RedisError as error:
+        # The job is queued: without the pointer the sweeper may only double it later, which
+        # the row lock and the requestid make harmless (sweeper.py).
+        log.warning(
+            "could not remember job %s for %s %s: %s", job.id, record_type, record_id, error
+        )
     return job
 
 
