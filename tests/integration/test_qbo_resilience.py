@@ -290,3 +290,27 @@ def test_a_payment_already_entered_in_quickbooks_is_linked_not_booked_twice(
     assert paid_invoice.qbo_id == entered["Id"]
     assert paid_invoice.qbo_message == "Linked to the payment already in QuickBooks"
     assert len(qbo_firm.entities("Payment")) == 1
+
+
+def test_every_create_carries_a_requestid_built_from_the_row_and_its_generation(
+    qbo_firm, paid_invoice, run_jobs, make
+):
+    invoice = paid_invoice.invoice
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    refund = make.refund(paid_invoice, "10.00")
+    db.session.commit()
+    request_sync(refund, qbo_firm.user)
+    run_jobs()
+    assert refund.qbo_status is SyncStatus.SYNCED
+    writes = [
+        r["requestid"]
+        for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
+        if r["method"] == "POST"
+    ]
+    assert writes == [
+        f"lb-client-{invoice.client_id}-g0-create",
+        f"lb-invoice-{invoice.id}-g0-create",
+        f"lb-payment-{paid_invoice.id}-g0-create",
+        f"lb-refund-{refund.id}-g0-create",
+    ]
