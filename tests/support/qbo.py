@@ -183,4 +183,5 @@ def qbo_worker_thread(qbo_app, redis_url):
     yield stop
     stop.set()
     thread.join(timeout=10)
+    assert not thread.is_alive(), "the RQ test worker is still busy 10 s after the test"
     assert errors == [], errors
