@@ -236,8 +236,9 @@ def sync_payment(ctx, payment: Payment) -> None:
             message="Linked to the payment already in QuickBooks",
         )
         return
-    # The body depends on the row alone, so a retry sends the same request under the same
-    # requestid (QBO replays it); if QBO's invoice is already paid, QBO refuses the payment.
+    # A retry sends the same body under the same requestid, so QBO replays its first answer
+    # (only a deposit account changed in between alters the body, and by then the look-up above
+    # has found any payment the first try made). An invoice paid by something else is refused.
     body = mapping.payment_payload(payment, customer_id, invoice.qbo_id, account_id)
     created = ctx.client.create("Payment", body, ctx.requestid(payment, "create"))
     payment.qbo_deposit_account_id = (created.get("DepositToAccountRef") or {}).get(
