@@ -218,6 +218,12 @@ def test_unsync_payment_deletes_its_refunds_then_the_payment(qbo_firm, books, sy
     assert payment.qbo_status is SyncStatus.NOT_SYNCED and payment.qbo_id is None
     assert payment.qbo_sync_generation == generation + 1
     assert all(r.qbo_status is SyncStatus.NOT_SYNCED and r.qbo_id is None for r in refunds)
+    deletes = [
+        r["requestid"].split("-")[1]
+        for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
+        if "-del" in (r["requestid"] or "")
+    ]
+    assert deletes == ["refund", "refund", "payment"]  # the refunds first, then the payment
     # Syncing again creates a new QBO payment (a fresh requestid), not a replay of the deleted one.
     sync(payment, qbo_firm.user)
     assert payment.qbo_status is SyncStatus.SYNCED
