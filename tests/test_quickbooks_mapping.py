@@ -1,6 +1,6 @@
 """Rows as QBO JSON, requestids, and recognising a payment we created before."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,16 +10,27 @@ from webapp.quickbooks.webhooks import parse_events, signature
 
 
 def test_requestid_is_deterministic_and_changes_with_the_generation():
-    first = mapping.requestid("payment", 42, 0, "create")
-    assert first == mapping.requestid("payment", 42, 0, "create")
-    assert first != mapping.requestid("payment", 42, 1, "create")
-    assert first != mapping.requestid("payment", 42, 0, "del3")
-    assert len(mapping.requestid("payment", 10**12, 999, "del123456")) <= 50
+    first = mapping.requestid("mh2k9x1c", "payment", 42, 0, "create")
+    assert first == mapping.requestid("mh2k9x1c", "payment", 42, 0, "create")
+    assert first != mapping.requestid("mh2k9x1c", "payment", 42, 1, "create")
+    assert first != mapping.requestid("mh2k9x1c", "payment", 42, 0, "del3")
+    assert len(mapping.requestid("mh2k9x1c", "payment", 10**12, 999, "del123456")) <= 50
+
+
+def test_requestid_differs_between_firms_whose_rows_share_ids(make):
+    """Two installs (or a rebuilt database) on one QBO company must not replay each other's writes."""
+    first, second = make.firm(), make.firm()
+    second.created_at = first.created_at + timedelta(milliseconds=1)
+    namespaces = {mapping.firm_namespace(first), mapping.firm_namespace(second)}
+    assert len(namespaces) == 2
+    assert all(len(ns) == 8 for ns in namespaces)
+    ids = {mapping.requestid(ns, "payment", 1, 0, "create") for ns in namespaces}
+    assert len(ids) == 2
 
 
 def test_requestid_never_exceeds_intuits_limit():
     with pytest.raises(ValueError):
-        mapping.requestid("payment", 1, 0, "x" * 60)
+        mapping.requestid("mh2k9x1c", "payment", 1, 0, "x" * 60)
 
 
 def test_customer_names_lose_the_characters_intuit_forbids(make):

@@ -10,7 +10,7 @@ from rq import Queue
 
 from webapp.extensions import db
 from webapp.models import Payment, SyncEvent, SyncReason, SyncStatus, User, utcnow
-from webapp.quickbooks import jobs
+from webapp.quickbooks import jobs, mapping
 from webapp.quickbooks.oauth import ConnectionTokens
 from webapp.quickbooks.sync import request_sync
 
@@ -308,9 +308,10 @@ def test_every_create_carries_a_requestid_built_from_the_row_and_its_generation(
         for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
         if r["method"] == "POST"
     ]
+    firm = mapping.firm_namespace(qbo_firm.firm)
     assert writes == [
-        f"lb-client-{invoice.client_id}-g0-create",
-        f"lb-invoice-{invoice.id}-g0-create",
-        f"lb-payment-{paid_invoice.id}-g0-create",
-        f"lb-refund-{refund.id}-g0-create",
+        f"lb-{firm}-client-{invoice.client_id}-g0-create",
+        f"lb-{firm}-invoice-{invoice.id}-g0-create",
+        f"lb-{firm}-payment-{paid_invoice.id}-g0-create",
+        f"lb-{firm}-refund-{refund.id}-g0-create",
     ]

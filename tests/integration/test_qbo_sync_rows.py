@@ -7,6 +7,7 @@ import requests
 
 from webapp.extensions import db
 from webapp.models import PaymentSource, SyncEvent, SyncReason, SyncStatus
+from webapp.quickbooks import mapping
 from webapp.quickbooks.sync import SyncNotAllowed, request_sync, request_unsync, sync_after_create
 
 pytestmark = pytest.mark.integration
@@ -219,7 +220,7 @@ def test_unsync_payment_deletes_its_refunds_then_the_payment(qbo_firm, books, sy
     assert payment.qbo_sync_generation == generation + 1
     assert all(r.qbo_status is SyncStatus.NOT_SYNCED and r.qbo_id is None for r in refunds)
     deletes = [
-        r["requestid"].split("-")[1]
+        r["requestid"].split("-")[2]  # lb-<firm>-<type>-...
         for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
         if "-del" in (r["requestid"] or "")
     ]
@@ -288,7 +289,9 @@ def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
     deletes = [
         (r["requestid"], r["status"])
         for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
-        if (r["requestid"] or "").startswith(f"lb-payment-{payment.id}-g0-del")
+        if (r["requestid"] or "").startswith(
+            f"lb-{mapping.firm_namespace(qbo_firm.firm)}-payment-{payment.id}-g0-del"
+        )
     ]
     assert [status for _, status in deletes] == [400, 200]  # 5010 stale, then the retry
 

@@ -85,7 +85,11 @@ class JobContext:
 
     def requestid(self, record, operation: str) -> str:
         return mapping.requestid(
-            type(record).RECORD_TYPE, record.id, record.qbo_sync_generation or 0, operation
+            mapping.firm_namespace(self.firm),
+            type(record).RECORD_TYPE,
+            record.id,
+            record.qbo_sync_generation or 0,
+            operation,
         )
 
     def run_nested(self, record, handler) -> None:

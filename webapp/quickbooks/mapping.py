@@ -11,17 +11,32 @@ _NAME_FORBIDDEN = {":": "-", "\t": " ", "\n": " ", "\r": " "}
 REQUESTID_MAX = 50
 
 
-def requestid(record_type: str, record_id: int, generation: int, operation: str) -> str:
+def requestid(
+    namespace: str, record_type: str, record_id: int, generation: int, operation: str
+) -> str:
     """A deterministic `requestid` (at most 50 characters) for one write of one row.
 
     The same row, sync generation and operation always give the same id, so a retry after a
     lost response replays QBO's first answer instead of creating a second object. Unsyncing
-    bumps the generation, so a later re-create is a new request.
+    bumps the generation, so a later re-create is a new request. `namespace` names the firm
+    (see firm_namespace), because row ids alone repeat across installs and rebuilt databases
+    that point at the same QBO company, and QBO would answer a new row with an old object.
     """
-    value = f"lb-{record_type}-{record_id}-g{generation}-{operation}"
+    value = f"lb-{namespace}-{record_type}-{record_id}-g{generation}-{operation}"
     if len(value) > REQUESTID_MAX:
         raise ValueError(f"requestid too long: {value}")
     return value
+
+
+def firm_namespace(firm) -> str:
+    """The firm's creation time in milliseconds, base 36 (8 characters): stable, and unique in practice."""
+    number = int(firm.created_at.timestamp() * 1000)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    encoded = ""
+    while number:
+        number, remainder = divmod(number, 36)
+        encoded = digits[remainder] + encoded
+    return encoded or "0"
 
 
 def amount(value: Decimal) -> float:
