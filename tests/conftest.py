@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from redis import Redis
+from rq import Queue
 from sqlalchemy.engine import make_url
 
 from tests.factories import Factory
@@ -107,6 +108,22 @@ def owner(make):
     user = make.user()
     db.session.commit()
     return user
+
+
+@pytest.fixture
+def user(make, auth):
+    """A signed-in owner of a fresh firm."""
+    user = make.user()
+    db.session.commit()
+    auth.login(user)
+    return user
+
+
+@pytest.fixture
+def queue(app, redis_url, redis_conn):
+    """The real RQ queue, on the private redis-server, that the views enqueue into."""
+    app.config["REDIS_URL"] = redis_url
+    return Queue(app.config["RQ_QUEUES"][0], connection=redis_conn)
 
 
 HTMX = {"HX-Request": "true"}

@@ -42,14 +42,6 @@ def other_firm(make):
     return {"client": client.id, "invoice": invoice.id, "payment": payment.id}
 
 
-@pytest.fixture
-def user(make, auth):
-    user = make.user()
-    db.session.commit()
-    auth.login(user)
-    return user
-
-
 def fill(template, ids):
     return template.format(**ids)
 

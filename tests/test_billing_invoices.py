@@ -6,27 +6,12 @@ import re
 from decimal import Decimal
 
 import pytest
-from rq import Queue
 
 from webapp.extensions import db
 from webapp.models import Invoice, InvoiceStatus, SyncStatus
 
 HX = {"HX-Request": "true"}
 RESULTS = {**HX, "HX-Target": "invoices-results"}
-
-
-@pytest.fixture
-def user(make, auth):
-    user = make.user()
-    db.session.commit()
-    auth.login(user)
-    return user
-
-
-@pytest.fixture
-def queue(app, redis_url, redis_conn):
-    app.config["REDIS_URL"] = redis_url
-    return Queue(app.config["RQ_QUEUES"][0], connection=redis_conn)
 
 
 def row_html(body: str, invoice_id: int) -> str:

@@ -4,7 +4,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from rq import Queue
 
 from webapp.extensions import db
 from webapp.models import (
@@ -17,20 +16,6 @@ from webapp.models import (
 
 HX = {"HX-Request": "true"}
 RESULTS = {**HX, "HX-Target": "payments-results"}
-
-
-@pytest.fixture
-def user(make, auth):
-    user = make.user()
-    db.session.commit()
-    auth.login(user)
-    return user
-
-
-@pytest.fixture
-def queue(app, redis_url, redis_conn):
-    app.config["REDIS_URL"] = redis_url
-    return Queue(app.config["RQ_QUEUES"][0], connection=redis_conn)
 
 
 @pytest.fixture

@@ -21,14 +21,6 @@ RESULTS = {**HX, "HX-Target": "payments-results"}
 
 
 @pytest.fixture
-def user(make, auth):
-    user = make.user()
-    db.session.commit()
-    auth.login(user)
-    return user
-
-
-@pytest.fixture
 def invoice(make, user):
     """An unpaid 200.00 invoice of the user's firm."""
     invoice = make.invoice(make.client(user.firm, display_name="Acme Ltd"), "200.00")

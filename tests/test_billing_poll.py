@@ -12,14 +12,6 @@ from webapp.models import SyncStatus
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def user(make, auth):
-    user = make.user()
-    db.session.commit()
-    auth.login(user)
-    return user
-
-
 def new_client(make, firm, **kw):
     return make.client(firm, **kw)
 

@@ -4,29 +4,12 @@ import json
 import re
 
 import pytest
-from rq import Queue
 
 from webapp.extensions import db
 from webapp.models import ClientAccount, SyncEvent, SyncStatus
 
 HX = {"HX-Request": "true"}
 RESULTS = {**HX, "HX-Target": "clients-results"}
-
-
-@pytest.fixture
-def user(make, auth):
-    """A signed-in owner of a fresh firm."""
-    user = make.user()
-    db.session.commit()
-    auth.login(user)
-    return user
-
-
-@pytest.fixture
-def queue(app, redis_url, redis_conn):
-    """The real RQ queue on the private redis-server the views enqueue into."""
-    app.config["REDIS_URL"] = redis_url
-    return Queue(app.config["RQ_QUEUES"][0], connection=redis_conn)
 
 
 def row_html(body: str, client_id: int) -> str:
