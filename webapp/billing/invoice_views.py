@@ -11,24 +11,22 @@ from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request
+from ..listing import (
+    answer_poll,
+    created_row_response,
+    enum_arg,
+    filter_args,
+    get_or_404,
+    paginate,
+    search_term,
+    sync_action,
+    sync_history,
+)
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
 from ..quickbooks.sync import sync_after_create, sync_blocker
 from ..scoping import firm_select
 from . import bp
 from .forms import MAX_LINES, InvoiceForm, LineForm
-from .listing import (
-    created_row_response,
-    enum_arg,
-    filter_args,
-    get_or_404,
-    oob_row,
-    paginate,
-    parse_watch,
-    poll_response,
-    search_term,
-    sync_action,
-    sync_history,
-)
 from .operations import (
     create_invoice,
     invoice_number_taken,
@@ -105,14 +103,10 @@ def invoice_row(invoice_id):
 @bp.get("/invoices/poll")
 def invoices_poll():
     """Return out-of-band rows for watched invoices whose QuickBooks status changed."""
-    if not is_fragment_request():
-        return redirect(url_for("billing.invoices"))
-    watched = parse_watch()
-    rows = []
-    if watched:
-        rows = db.session.execute(invoice_select().where(Invoice.id.in_(watched))).scalars()
-    return poll_response(
-        watched, list(rows), lambda invoice: oob_row(render_invoice_row(invoice, oob=True))
+    return answer_poll(
+        lambda ids: db.session.execute(invoice_select().where(Invoice.id.in_(ids))).scalars(),
+        lambda invoice: render_invoice_row(invoice, oob=True),
+        url_for("billing.invoices"),
     )
 
 

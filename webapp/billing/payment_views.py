@@ -9,25 +9,24 @@ from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
-from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
-from ..quickbooks.sync import sync_after_create
-from ..scoping import firm_select
-from . import bp
-from .forms import PaymentForm, RefundForm
-from .invoice_views import invoice_select, render_invoice_row
-from .listing import (
+from ..listing import (
+    answer_poll,
     created_row_response,
     enum_arg,
     filter_args,
     get_or_404,
     oob_row,
     paginate,
-    parse_watch,
-    poll_response,
     search_term,
     sync_action,
     sync_history,
 )
+from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
+from ..quickbooks.sync import sync_after_create
+from ..scoping import firm_select
+from . import bp
+from .forms import PaymentForm, RefundForm
+from .invoice_views import invoice_select, render_invoice_row
 from .operations import AmountTooLarge, record_payment, refund_payment
 
 FILTERS = ("q", "qbo", "method")
@@ -98,14 +97,10 @@ def payment_row(payment_id):
 @bp.get("/payments/poll")
 def payments_poll():
     """Return out-of-band rows for watched payments whose QuickBooks status changed."""
-    if not is_fragment_request():
-        return redirect(url_for("billing.payments"))
-    watched = parse_watch()
-    rows = []
-    if watched:
-        rows = db.session.execute(payment_select().where(Payment.id.in_(watched))).scalars()
-    return poll_response(
-        watched, list(rows), lambda payment: oob_row(render_payment_row(payment, oob=True))
+    return answer_poll(
+        lambda ids: db.session.execute(payment_select().where(Payment.id.in_(ids))).scalars(),
+        lambda payment: render_payment_row(payment, oob=True),
+        url_for("billing.payments"),
     )
 
 

@@ -5,21 +5,19 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from ..billing.listing import (
+from ..extensions import db
+from ..htmx import is_fragment_request
+from ..listing import (
+    answer_poll,
     created_row_response,
     enum_arg,
     filter_args,
     get_or_404,
-    oob_row,
     paginate,
-    parse_watch,
-    poll_response,
     search_term,
     sync_action,
     sync_history,
 )
-from ..extensions import db
-from ..htmx import is_fragment_request
 from ..models import ClientAccount, Invoice, SyncStatus
 from ..scoping import firm_select
 from . import bp
@@ -102,14 +100,11 @@ def row(client_id):
 @bp.get("/poll")
 def poll():
     """Return out-of-band rows for watched clients whose QuickBooks status changed."""
-    if not is_fragment_request():
-        return redirect(url_for("clients.index"))
-    watched = parse_watch()
-    rows = []
-    if watched:
-        rows = db.session.execute(_with_balance().where(ClientAccount.id.in_(watched))).all()
-        rows = [tuple(row) for row in rows]
-    return poll_response(watched, list(rows), lambda item: oob_row(_render_row(*item, oob=True)))
+    return answer_poll(
+        lambda ids: db.session.execute(_with_balance().where(ClientAccount.id.in_(ids))).all(),
+        lambda row: _render_row(*row, oob=True),
+        url_for("clients.index"),
+    )
 
 
 @bp.post("/<int:client_id>/sync")

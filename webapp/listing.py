@@ -12,12 +12,13 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import current_user
 from sqlalchemy import Select, func
+from sqlalchemy.engine import Row
 
-from ..extensions import db
-from ..htmx import is_fragment_request, toast, trigger_client_event
-from ..models import SyncEvent, SyncStatus, User
-from ..quickbooks.sync import SyncNotAllowed, request_sync, request_unsync
-from ..scoping import get_for_firm_or_404
+from .extensions import db
+from .htmx import is_fragment_request, toast, trigger_client_event
+from .models import SyncEvent, SyncStatus, User
+from .quickbooks.sync import SyncNotAllowed, request_sync, request_unsync
+from .scoping import get_for_firm_or_404
 
 MAX_WATCHED = 500  # a page shows 50 rows; anything beyond this is not our page's poller
 MAX_SEARCH = 100
@@ -61,7 +62,7 @@ class Page:
 
 def _record(item):
     # Client rows come as (client, open_balance) tuples; the others as model instances.
-    return item[0] if isinstance(item, tuple) else item
+    return item[0] if isinstance(item, tuple | Row) else item
 
 
 def paginate(query: Select, count_query: Select, rows: Callable | None = None) -> Page:
@@ -114,12 +115,21 @@ def parse_watch() -> dict[int, str]:
     return watched
 
 
-def poll_response(watched: dict[int, str], records: list, render_oob_row: Callable):
-    """Answer the page poller: out-of-band rows for changed statuses only.
+def answer_poll(load_rows: Callable, render_row: Callable, back: str):
+    """Answer a page poller: out-of-band rows for the watched rows whose status changed.
+
+    Args:
+        load_rows: loads the firm's rows for a list of ids, in one query.
+        render_row: renders one loaded row as its `<tr>` (called with oob=True).
+        back: where a request without htmx is redirected (PRG fallback).
 
     204 nothing changed (keep polling); 200 some changed and some are still pending;
     286 nothing is pending any more (htmx still swaps the rows, then stops the interval).
     """
+    if not is_fragment_request():
+        return redirect(back)
+    watched = parse_watch()
+    records = list(load_rows(list(watched))) if watched else []
     changed, pending = [], False
     for item in records:
         record = _record(item)
@@ -129,7 +139,7 @@ def poll_response(watched: dict[int, str], records: list, render_oob_row: Callab
             pending = True
     if not changed:
         return ("", 204) if pending else ("", HTMX_STOP_POLLING)
-    body = "".join(render_oob_row(item) for item in changed)
+    body = "".join(oob_row(render_row(item)) for item in changed)
     return body, 200 if pending else HTMX_STOP_POLLING
 
 
