@@ -259,3 +259,32 @@ def test_keyboard_reaches_the_items_after_a_greyed_out_one(signed_in: Page, bill
     expect(dialog.get_by_label("Amount")).to_have_value("500.00")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+
+
+def test_a_quick_click_on_record_payment_waits_for_the_chosen_invoices_amount(
+    signed_in: Page, live_server, billing_data
+):
+    """Choosing an invoice fetches its open balance into Amount; a click on "Record payment"
+    before that answer arrives must wait for it, not post an empty amount."""
+    page = signed_in
+    page.goto("/billing/payments")
+    page.get_by_role("button", name="Record payment").click()
+    dialog = page.get_by_role("dialog")
+    choose_option(dialog.get_by_label("Client"), billing_data.client)
+    invoice_select = dialog.get_by_label("Invoice")
+    expect(invoice_select.locator("option", has_text=billing_data.open_invoice)).to_have_count(1)
+    expect(dialog.get_by_label("Amount")).to_have_value("")
+
+    held = []  # the amount request, held back like a slow network would
+    page.route("**/billing/payments/new/invoices?*", lambda route: held.append(route))
+    choose_option(invoice_select, billing_data.open_invoice)
+    while not held:
+        page.wait_for_timeout(20)
+    dialog.get_by_role("button", name="Record payment").click()
+    page.wait_for_timeout(300)
+    held[0].continue_()
+
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    row = payment_row(page, billing_data.open_invoice)
+    expect(row).to_contain_text("500.00")
+    assert load(live_server, Invoice, number=billing_data.open_invoice).balance == 0
