@@ -15,16 +15,36 @@ def test_no_more_than_the_concurrent_limit_hold_a_slot(redis_conn):
     assert throttle.try_acquire("c") == 1
 
 
+class FrozenClock:
+    """Wall-clock seconds that move only when the test says so (the budget is per clock minute)."""
+
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_the_minute_budget_is_shared_and_enforced(redis_conn):
-    first = RealmThrottle(redis_conn, "123", concurrent=10, per_minute=3, max_wait=0.2)
-    second = RealmThrottle(redis_conn, "123", concurrent=10, per_minute=3, max_wait=0.2)
+    clock = FrozenClock()
+    first = RealmThrottle(redis_conn, "123", per_minute=3, max_wait=0.2, clock=clock)
+    second = RealmThrottle(redis_conn, "123", per_minute=3, max_wait=0.2, clock=clock)
     for _ in range(2):
         with first.slot():
             pass
     with second.slot():
         pass
-    with pytest.raises(QboThrottled), first.slot():
+    with pytest.raises(QboThrottled, match="3 calls this minute"), first.slot():
         pass
+
+
+def test_the_next_minute_brings_a_new_budget(redis_conn):
+    clock = FrozenClock()
+    throttle = RealmThrottle(redis_conn, "123", per_minute=1, max_wait=0.1, clock=clock)
+    assert throttle.try_acquire("first call") == 1
+    assert throttle.try_acquire("second call") == -1
+    clock.now += 60
+    assert throttle.try_acquire("second call") == 1
 
 
 def test_companies_do_not_share_limits(redis_conn):

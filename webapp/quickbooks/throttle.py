@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from .errors import QboThrottled
@@ -40,7 +41,15 @@ class RealmThrottle:
     """Hold one of the company's request slots for the length of a `with` block."""
 
     def __init__(
-        self, redis, realm_id, *, per_minute=500, concurrent=10, max_wait=30.0, slot_ttl=120
+        self,
+        redis,
+        realm_id,
+        *,
+        per_minute=500,
+        concurrent=10,
+        max_wait=30.0,
+        slot_ttl=120,
+        clock: Callable[[], float] = time.time,
     ):
         self.redis = redis
         self.realm_id = realm_id
@@ -48,6 +57,8 @@ class RealmThrottle:
         self.concurrent = concurrent
         self.max_wait = max_wait
         self.slot_ttl = slot_ttl
+        # Wall-clock seconds: they name the minute, shared by every worker (tests pin it).
+        self.clock = clock
         self._script = redis.register_script(_ACQUIRE)
 
     @classmethod
@@ -69,7 +80,7 @@ class RealmThrottle:
 
     def try_acquire(self, holder: str) -> int:
         """1 when a slot was taken, 0 when 10 calls are in flight, -1 when the minute is used up."""
-        now = time.time()
+        now = self.clock()
         args = [now, holder, self.concurrent, self.per_minute, self.slot_ttl]
         return int(self._script(keys=self._keys(now), args=args))
 
@@ -85,7 +96,11 @@ class RealmThrottle:
             if result == 1:
                 break
             if time.monotonic() >= deadline:
-                what = "10 calls already in flight" if result == 0 else "500 calls this minute"
+                what = (
+                    f"{self.concurrent} calls already in flight"
+                    if result == 0
+                    else f"{self.per_minute} calls this minute"
+                )
                 raise QboThrottled(
                     "3001", "Request limit reached", f"Waiting for a free slot: {what}", status=429
                 )
