@@ -148,6 +148,20 @@ def test_payment_of_an_unsynced_client_fails_with_the_reason(qbo_firm, books, sy
     assert qbo_firm.entities("Payment") == []
 
 
+def test_a_new_payment_of_an_unsynced_client_says_why_it_was_not_sent(qbo_firm, make, run_jobs):
+    """The box asked for QuickBooks, but the customer is not there yet: the row says so at once."""
+    invoice = make.invoice(make.client(qbo_firm.firm))
+    payment = make.payment(invoice, sync_requested=True, source=PaymentSource.MANUAL)
+    assert sync_after_create(payment, qbo_firm.user) is False
+    run_jobs()
+    assert payment.qbo_status is SyncStatus.FAILED
+    assert payment.qbo_reason == SyncReason.CLIENT_NOT_SYNCED.value
+    assert payment.qbo_message == "Sync the client account first"
+    events = db.session.execute(db.select(SyncEvent).filter_by(record_id=payment.id)).scalars()
+    assert [(e.action, e.outcome) for e in events] == [("create", "failed")]
+    assert qbo_firm.entities("Payment") == []
+
+
 def test_payment_goes_to_the_chosen_deposit_account(qbo_firm, books, sync, client):
     response = client.post(
         "/settings/integrations/quickbooks/deposit",

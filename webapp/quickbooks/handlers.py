@@ -20,7 +20,7 @@ from ..models import (
 from . import mapping
 from .client import quote
 from .errors import QboFault
-from .sync import claim, history, mark_synced, mark_unsynced
+from .sync import CLIENT_FIRST, claim, history, mark_synced, mark_unsynced
 
 CACHE_TTL = 24 * 3600
 
@@ -143,7 +143,7 @@ def sync_client(ctx, client: ClientAccount) -> None:
 def sync_invoice(ctx, invoice: Invoice) -> None:
     client = invoice.client
     if not _in_this_company(client, ctx):
-        raise Blocked(SyncReason.CLIENT_NOT_SYNCED, "Sync the client account first")
+        raise Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
     found = ctx.client.query(
         "Invoice", f"DocNumber = {quote(invoice.number)} AND CustomerRef = {quote(client.qbo_id)}"
     )
@@ -166,7 +166,7 @@ def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
     if _in_this_company(invoice, ctx):
         return
     if not _in_this_company(invoice.client, ctx):
-        raise Blocked(SyncReason.CLIENT_NOT_SYNCED, "Sync the client account first")
+        raise Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
     if invoice.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
         raise DependencyBusy(
             "The invoice is being synced by another job. Sync again when it is done."

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 SYNC_JOB = "webapp.quickbooks.jobs.run_sync"
 UNSYNC_JOB = "webapp.quickbooks.jobs.run_unsync"
 FAILURE_CALLBACK = "webapp.quickbooks.jobs.on_job_failure"
+CLIENT_FIRST = "Sync the client account first"
 
 
 class SyncNotAllowed(Exception):
@@ -42,7 +43,7 @@ def sync_blocker(record) -> str | None:
     if not record.qbo_status.can_sync:
         return None if record.qbo_status.is_final else "A sync is already running"
     if isinstance(record, Invoice) and record.client.qbo_status is not SyncStatus.SYNCED:
-        return "Sync the client account first"
+        return CLIENT_FIRST
     if isinstance(record, Refund) and record.payment.qbo_status is not SyncStatus.SYNCED:
         return "Sync the payment first"
     return None
@@ -97,6 +98,9 @@ def sync_after_create(record, user: User | None) -> bool:
         db.session.commit()
         return False
     if isinstance(record, Payment) and record.invoice.client.qbo_status is not SyncStatus.SYNCED:
+        # QuickBooks was asked for, but a payment cannot go before its customer. Say so on the
+        # row (the job would fail the same way) instead of leaving a silent "Not synced".
+        mark_failed(record, user, SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST, action="create")
         db.session.commit()
         return False
     db.session.commit()
