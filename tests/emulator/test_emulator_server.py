@@ -48,7 +48,8 @@ def test_server_serves_and_restarts_on_the_same_port(emu):
 def test_concurrency_limit_gives_429(emu):
     realm = emu.control.create_company("Busy Co")
     headers = bearer(emu, realm)
-    emu.control.set_faults(realm, throttling=True, latency_ms=300)
+    # Long enough that all fourteen calls overlap even on a busy machine.
+    emu.control.set_faults(realm, throttling=True, latency_ms=1000)
     url = f"{emu.url}/v3/company/{realm}/preferences"
     with ThreadPoolExecutor(max_workers=14) as pool:
         statuses = list(
