@@ -1,12 +1,13 @@
 """Each kind of row through the real chain: request → RQ job → client → emulator over HTTP."""
 
+import json
 from decimal import Decimal
 
 import pytest
 import requests
 
 from webapp.extensions import db
-from webapp.models import PaymentSource, SyncEvent, SyncReason, SyncStatus
+from webapp.models import Payment, PaymentSource, SyncEvent, SyncReason, SyncStatus
 from webapp.quickbooks import mapping
 from webapp.quickbooks.sync import SyncNotAllowed, request_sync, request_unsync, sync_after_create
 
@@ -148,16 +149,31 @@ def test_payment_of_an_unsynced_client_fails_with_the_reason(qbo_firm, books, sy
     assert qbo_firm.entities("Payment") == []
 
 
-def test_a_new_payment_of_an_unsynced_client_says_why_it_was_not_sent(qbo_firm, make, run_jobs):
+def test_a_new_payment_of_an_unsynced_client_says_why_it_was_not_sent(
+    qbo_firm, make, client, run_jobs
+):
     """The box asked for QuickBooks, but the customer is not there yet: the row says so at once."""
-    invoice = make.invoice(make.client(qbo_firm.firm))
-    payment = make.payment(invoice, sync_requested=True, source=PaymentSource.MANUAL)
-    assert sync_after_create(payment, qbo_firm.user) is False
+    invoice = make.invoice(make.client(qbo_firm.firm), amount="300.00")
+    db.session.commit()
+    form = {
+        "client_id": str(invoice.client_id),
+        "invoice_id": str(invoice.id),
+        "amount": "300.00",
+        "received_on": "2026-11-27",
+        "method": "check",
+        "sync_to_qbo": "y",
+        "origin": "payments",
+    }
+    response = client.post("/billing/payments", data=form, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Sync the client account first" in response.text
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]["message"]
+    assert toast.endswith("Not sent to QuickBooks: Sync the client account first.")
     run_jobs()
+    payment = db.session.execute(db.select(Payment)).scalar_one()
     assert payment.qbo_status is SyncStatus.FAILED
     assert payment.qbo_reason == SyncReason.CLIENT_NOT_SYNCED.value
-    assert payment.qbo_message == "Sync the client account first"
-    events = db.session.execute(db.select(SyncEvent).filter_by(record_id=payment.id)).scalars()
+    events = db.session.execute(db.select(SyncEvent).filter_by(record_type="payment")).scalars()
     assert [(e.action, e.outcome) for e in events] == [("create", "failed")]
     assert qbo_firm.entities("Payment") == []
 

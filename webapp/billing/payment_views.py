@@ -277,7 +277,7 @@ def create_payment():
 
 def _recorded_message(payment) -> str:
     text = f"Payment of {payment.amount:,.2f} recorded for invoice {payment.invoice.number}."
-    if payment.qbo_status is SyncStatus.SKIPPED:
+    if payment.qbo_status in (SyncStatus.SKIPPED, SyncStatus.FAILED):
         return f"{text} Not sent to QuickBooks: {payment.qbo_message}."
     if payment.qbo_status is SyncStatus.SYNCING:
         return f"{text} Sending it to QuickBooks."
