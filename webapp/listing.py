@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request
+from flask import current_app, flash, make_response, redirect, render_template, request
 from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import current_user
 from sqlalchemy import Select, func
@@ -18,11 +18,10 @@ from .extensions import db
 from .htmx import is_fragment_request, toast, trigger_client_event
 from .models import SyncEvent, SyncStatus, User
 from .quickbooks.sync import SyncNotAllowed, request_sync, request_unsync
-from .scoping import get_for_firm_or_404
+from .scoping import MAX_ID, parse_id
 
 MAX_WATCHED = 500  # a page shows 50 rows; anything beyond this is not our page's poller
 MAX_SEARCH = 100
-MAX_ID = 2**31 - 1
 _STATUS_VALUES = {status.value for status in SyncStatus}
 
 
@@ -78,18 +77,9 @@ def paginate(query: Select, count_query: Select, rows: Callable | None = None) -
     return Page(items=items, page=page, per_page=per_page, total=total)
 
 
-def get_or_404(model, object_id: int):
-    """get_for_firm_or_404 that also answers 404 for ids no integer column can hold.
-
-    Flask's int converter accepts any length; the database would fail on them instead.
-    """
-    if not 0 < object_id <= MAX_ID:
-        abort(404)
-    return get_for_firm_or_404(model, object_id)
-
-
 def search_term() -> str:
-    return (request.args.get("q") or "").strip()[:MAX_SEARCH]
+    # NUL cannot be typed, and PostgreSQL refuses it in a text parameter.
+    return (request.args.get("q") or "").replace("\x00", "").strip()[:MAX_SEARCH]
 
 
 def enum_arg(name: str, enum_cls):
@@ -109,9 +99,10 @@ def parse_watch() -> dict[int, str]:
     """Read `watch=<id>:<status>` values; malformed ones are ignored, not errors."""
     watched: dict[int, str] = {}
     for value in request.args.getlist("watch")[:MAX_WATCHED]:
-        row_id, _, status = value.partition(":")
-        if row_id.isdigit() and 0 < int(row_id) <= MAX_ID and status in _STATUS_VALUES:
-            watched[int(row_id)] = status
+        raw_id, _, status = value.partition(":")
+        row_id = parse_id(raw_id)
+        if row_id is not None and 0 < row_id <= MAX_ID and status in _STATUS_VALUES:
+            watched[row_id] = status
     return watched
 
 

@@ -1,14 +1,30 @@
 """Load rows of the current user's firm only; anything else is a 404."""
 
-from flask import abort
+import re
+
+from flask import abort, request
 from flask_login import current_user
 from sqlalchemy import Select
 
 from .extensions import db
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER primary key holds on PostgreSQL
+_ID = re.compile(r"[0-9]{1,100}")  # int() refuses over 4,300 digits
+
 
 def firm_select(model) -> Select:
     return db.select(model).where(model.firm_id == current_user.firm_id)
+
+
+def parse_id(value) -> int | None:
+    """A row id sent in a form or query string: ASCII digits only, anything else is None.
+
+    str.isdigit() and int() are both too lenient here ("²", "-5", "+1", "5_0").
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return int(value) if _ID.fullmatch(value) else None
 
 
 def get_for_firm_or_404(model, object_id: int):
@@ -17,3 +33,20 @@ def get_for_firm_or_404(model, object_id: int):
     if row is None or row.firm_id != current_user.firm_id:
         abort(404)
     return row
+
+
+def get_or_404(model, object_id: int):
+    """get_for_firm_or_404 that also answers 404 for ids no integer column can hold.
+
+    Flask's int converter accepts any length; the database would fail on them instead.
+    """
+    if not 0 < object_id <= MAX_ID:
+        abort(404)
+    return get_for_firm_or_404(model, object_id)
+
+
+def posted_row(model, name: str):
+    """The row named by a posted id field: unknown or another firm's id is a 404; a blank or
+    malformed value is None (the form then says "Choose a …" next to the field)."""
+    object_id = parse_id(request.form.get(name))
+    return None if object_id is None else get_or_404(model, object_id)

@@ -1,9 +1,32 @@
-"""Form validators shared by the blueprints."""
+"""Form validators and filters shared by the blueprints."""
 
-from decimal import Decimal, InvalidOperation
+import re
+import unicodedata
+from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError
+
+
+def strip(value):
+    """Filter: surrounding spaces are never meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class PlainText:
+    """Text a person typed: no NUL or other control characters except tabs and line breaks.
+
+    Browsers never send them from a keyboard, QuickBooks refuses them, and PostgreSQL cannot
+    store NUL in a text column, so a crafted request gets a message here instead of a 500.
+    """
+
+    message = "Remove the control characters from this text."
+
+    def __call__(self, form, field):
+        if field.data and any(
+            unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in field.data
+        ):
+            raise ValidationError(self.message)
 
 
 class EmailAddress:
@@ -21,23 +44,36 @@ class EmailAddress:
             raise ValidationError(self.message or str(error)) from error
 
 
-class MoneyAmount:
-    """A positive amount with at most two decimals (and at most `maximum`, when given)."""
+# Plain notation only: Decimal() also takes "1e2", "1_000", "NaN" and non-ASCII digits ("١٢"),
+# none of which a bookkeeper means as an amount.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+TOO_LARGE = Decimal("10000000000")
 
-    def __init__(self, maximum_attr: str | None = None):
-        self.maximum_attr = maximum_attr
+
+class DecimalText:
+    """A number typed as text: more than 0 (or at least 0), at most two decimals, under ten
+    billion. The field keeps the text; views convert it with Decimal, never float."""
+
+    def __init__(self, noun: str, example: str, allow_zero: bool = False):
+        self.noun, self.example, self.allow_zero = noun, example, allow_zero
 
     def __call__(self, form, field):
-        value = field.data
-        if value is None:
-            raise ValidationError("Enter an amount, like 125.00.")
-        try:
-            value = Decimal(value)
-        except (InvalidOperation, TypeError) as error:
-            raise ValidationError("Enter an amount, like 125.00.") from error
-        if not value.is_finite() or value <= 0:
-            raise ValidationError("The amount must be more than 0.")
+        text = field.data.strip() if isinstance(field.data, str) else ""
+        if not _PLAIN_NUMBER.fullmatch(text):
+            article = "an" if self.noun[0] in "aeiou" else "a"
+            raise ValidationError(f"Enter {article} {self.noun}, like {self.example}.")
+        value = Decimal(text)
+        if value < 0 or (value == 0 and not self.allow_zero):
+            least = "0 or more" if self.allow_zero else "more than 0"
+            raise ValidationError(f"The {self.noun} must be {least}.")
         if value.as_tuple().exponent < -2:
             raise ValidationError("Use at most two decimals.")
-        if value >= Decimal("10000000000"):
-            raise ValidationError("That amount is too large.")
+        if value >= TOO_LARGE:
+            raise ValidationError(f"That {self.noun} is too large.")
+
+
+class MoneyAmount(DecimalText):
+    """A payment or refund amount: more than 0, at most two decimals."""
+
+    def __init__(self):
+        super().__init__("amount", "125.00")

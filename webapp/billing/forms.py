@@ -1,7 +1,6 @@
 """Forms of the billing pages. Amounts are strings checked as Decimal, never floats."""
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,17 +18,17 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..models import PaymentMethod
-from ..validators import MoneyAmount
+from ..scoping import parse_id
+from ..validators import DecimalText, MoneyAmount, PlainText, strip
 
 MAX_LINES = 100
 EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
 
 
-def optional_int(value):
-    """Coerce a select's value; "" (the placeholder) is None, and junk fails validation."""
-    if value in (None, ""):
-        return None
-    return int(value)
+def optional_id(value):
+    """Coerce a select's value to a row id; the placeholder ("") and junk are None, which the
+    form's validate_* method answers with "Choose a …"."""
+    return value if isinstance(value, int) else parse_id(value)
 
 
 class DayField(DateField):
@@ -46,40 +45,13 @@ class DayField(DateField):
             raise ValidationError("Enter a date between 1990 and 2099.")
 
 
-class DecimalText:
-    """A decimal typed as text: more than 0 (or at least 0), at most two decimals."""
-
-    def __init__(self, what: str, example: str, allow_zero: bool = False):
-        self.what, self.example, self.allow_zero = what, example, allow_zero
-
-    def __call__(self, form, field):
-        try:
-            value = Decimal((field.data or "").strip())
-        except InvalidOperation as error:
-            raise ValidationError(f"Enter a {self.what}, like {self.example}.") from error
-        if not value.is_finite():
-            raise ValidationError(f"Enter a {self.what}, like {self.example}.")
-        if value < 0 or (value == 0 and not self.allow_zero):
-            raise ValidationError(
-                f"The {self.what} must be {'0 or more' if self.allow_zero else 'more than 0'}."
-            )
-        if value.as_tuple().exponent < -2:
-            raise ValidationError("Use at most two decimals.")
-        if value >= Decimal("10000000000"):
-            raise ValidationError(f"That {self.what} is too large.")
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class LineForm(Form):
     """One invoice line; a sub-form of InvoiceForm, so it has no CSRF token of its own."""
 
     description = StringField(
         "Description",
         filters=[strip],
-        validators=[DataRequired("Describe the work."), Length(max=4000)],
+        validators=[DataRequired("Describe the work."), Length(max=4000), PlainText()],
     )
     quantity = StringField("Quantity", default="1", validators=[DecimalText("quantity", "1")])
     unit_price = StringField(
@@ -88,7 +60,7 @@ class LineForm(Form):
 
 
 class InvoiceForm(FlaskForm):
-    client_id = SelectField("Client", coerce=optional_int, validate_choice=False)
+    client_id = SelectField("Client", coerce=optional_id, validate_choice=False)
     number = StringField(
         "Number",
         filters=[strip],
@@ -115,14 +87,16 @@ METHOD_CHOICES = [SelectChoice(m.value, m.label) for m in PaymentMethod]
 
 
 class PaymentForm(FlaskForm):
-    client_id = SelectField("Client", coerce=optional_int, validate_choice=False)
-    invoice_id = SelectField("Invoice", coerce=optional_int, validate_choice=False)
+    client_id = SelectField("Client", coerce=optional_id, validate_choice=False)
+    invoice_id = SelectField("Invoice", coerce=optional_id, validate_choice=False)
     amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
     received_on = DayField("Date", default=date.today)
     method = SelectField("Method", choices=METHOD_CHOICES, default=PaymentMethod.CHECK.value)
-    reference = StringField("Reference", filters=[strip], validators=[Optional(), Length(max=100)])
+    reference = StringField(
+        "Reference", filters=[strip], validators=[Optional(), Length(max=100), PlainText()]
+    )
     description = TextAreaField(
-        "Description", filters=[strip], validators=[Optional(), Length(max=1000)]
+        "Description", filters=[strip], validators=[Optional(), Length(max=1000), PlainText()]
     )
     sync_to_qbo = BooleanField("Sync this payment with QuickBooks")
     # Which page opened the form: the answer updates that page's table.
@@ -140,4 +114,6 @@ class PaymentForm(FlaskForm):
 class RefundForm(FlaskForm):
     amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
     refunded_on = DayField("Date", default=date.today)
-    reason = TextAreaField("Reason", filters=[strip], validators=[Optional(), Length(max=500)])
+    reason = TextAreaField(
+        "Reason", filters=[strip], validators=[Optional(), Length(max=500), PlainText()]
+    )

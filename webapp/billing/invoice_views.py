@@ -7,6 +7,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
+from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
 from ..extensions import db
@@ -16,7 +17,6 @@ from ..listing import (
     created_row_response,
     enum_arg,
     filter_args,
-    get_or_404,
     paginate,
     search_term,
     sync_action,
@@ -24,7 +24,7 @@ from ..listing import (
 )
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
 from ..quickbooks.sync import sync_after_create, sync_blocker
-from ..scoping import firm_select
+from ..scoping import firm_select, get_or_404, posted_row
 from . import bp
 from .forms import MAX_LINES, InvoiceForm, LineForm
 from .operations import (
@@ -36,7 +36,9 @@ from .operations import (
 
 FILTERS = ("q", "status", "qbo")
 MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
-_LINE_KEY = re.compile(r"^lines-(\d+)-")
+# Line fields are named lines-<index>-<field>; an index has at most three ASCII digits
+# (MAX_LINES is 100), so a hostile key can neither be huge nor a non-ASCII digit.
+_LINE_KEY = re.compile(r"^lines-([0-9]{1,3})-")
 
 
 @bp.context_processor
@@ -136,6 +138,13 @@ def _client_choices():
 
 
 def _invoice_form(**kwargs) -> InvoiceForm:
+    if request.method == "POST":
+        # WTForms' FieldList int()s every lines-<index>- it finds; leave out malformed ones.
+        kwargs["formdata"] = MultiDict(
+            (key, value)
+            for key, value in request.form.items(multi=True)
+            if not key.startswith("lines-") or _LINE_KEY.match(key)
+        )
     form = InvoiceForm(**kwargs)
     form.client_id.choices = _client_choices()
     return form
@@ -176,7 +185,10 @@ def _preview_total(values) -> Decimal:
             price = Decimal(values.get(f"lines-{i}-unit_price", "").strip())
         except InvalidOperation:
             continue
-        if quantity.is_finite() and price.is_finite() and abs(quantity * price) < 10**10:
+        # Check the sizes before multiplying: 1e999999 * 1e999999 overflows Decimal itself.
+        if not (quantity.is_finite() and price.is_finite()):
+            continue
+        if quantity.adjusted() < 10 and price.adjusted() < 10 and abs(quantity * price) < 10**10:
             total += line_amount(quantity, price)
     return total
 
@@ -190,7 +202,7 @@ def create_invoice_view():
         if len(form.lines.entries) < MAX_LINES:
             form.lines.append_entry()
         return _form_response(form)
-    client = _posted(ClientAccount, "client_id")
+    client = posted_row(ClientAccount, "client_id")
     if not form.validate_on_submit():
         return _form_response(form, 422)
     if invoice_number_taken(current_user.firm_id, form.number.data):
@@ -231,12 +243,6 @@ def create_invoice_view():
         return redirect(url_for("billing.invoices"))
     row_html = render_invoice_row(invoice, added=True)
     return created_row_response(row_html, "invoices-body", message, _poller())
-
-
-def _posted(model, name: str):
-    """The posted id's row of the user's firm: unknown or another firm's id is a 404, not an error."""
-    value = request.form.get(name, "").strip()
-    return get_or_404(model, int(value)) if value.isdigit() else None
 
 
 def _form_response(form, status=200):

@@ -14,7 +14,6 @@ from ..listing import (
     created_row_response,
     enum_arg,
     filter_args,
-    get_or_404,
     oob_row,
     paginate,
     search_term,
@@ -23,7 +22,7 @@ from ..listing import (
 )
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
-from ..scoping import firm_select
+from ..scoping import firm_select, get_or_404, posted_row
 from . import bp
 from .forms import PaymentForm, RefundForm
 from .invoice_views import invoice_select, render_invoice_row
@@ -219,8 +218,8 @@ def payment_invoice_options():
 @bp.post("/payments")
 def create_payment():
     """Record a payment; answer with its row (Payments tab) or its invoice's row (Invoices tab)."""
-    client = _posted(ClientAccount, "client_id")
-    invoice = _posted(Invoice, "invoice_id")
+    client = posted_row(ClientAccount, "client_id")
+    invoice = posted_row(Invoice, "invoice_id")
     form = _payment_form(client.id if client else None)
     valid = form.validate_on_submit()
     if invoice is not None and client is not None and invoice.client_id != client.id:
@@ -282,12 +281,6 @@ def _recorded_message(payment) -> str:
     if payment.qbo_status is SyncStatus.SYNCING:
         return f"{text} Sending it to QuickBooks."
     return text
-
-
-def _posted(model, name: str):
-    """The posted id's row of the user's firm: unknown or another firm's id is a 404."""
-    value = request.form.get(name, "").strip()
-    return get_or_404(model, int(value)) if value.isdigit() else None
 
 
 def _payment_form_response(form, status=200):

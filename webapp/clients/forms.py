@@ -4,11 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..validators import EmailAddress
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..validators import EmailAddress, PlainText, strip
 
 
 class ClientForm(FlaskForm):
@@ -20,8 +16,12 @@ class ClientForm(FlaskForm):
     email = EmailField(
         "Email", filters=[strip], validators=[Optional(), Length(max=254), EmailAddress()]
     )
-    phone = StringField("Phone", filters=[strip], validators=[Optional(), Length(max=30)])
-    address = TextAreaField("Address", filters=[strip], validators=[Optional(), Length(max=500)])
+    phone = StringField(
+        "Phone", filters=[strip], validators=[Optional(), Length(max=30), PlainText()]
+    )
+    address = TextAreaField(
+        "Address", filters=[strip], validators=[Optional(), Length(max=500), PlainText()]
+    )
 
     def validate_display_name(self, field):
         # QBO rejects a DisplayName with a colon, a tab or a newline, so the sync would fail later.

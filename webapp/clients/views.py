@@ -12,14 +12,13 @@ from ..listing import (
     created_row_response,
     enum_arg,
     filter_args,
-    get_or_404,
     paginate,
     search_term,
     sync_action,
     sync_history,
 )
 from ..models import ClientAccount, Invoice, SyncStatus
-from ..scoping import firm_select
+from ..scoping import firm_select, get_or_404
 from . import bp
 from .forms import ClientForm
 from .operations import create_client, display_name_taken

@@ -31,16 +31,24 @@ def signature(verifier_token: str, body: bytes) -> str:
 
 
 def verify(verifier_token: str, body: bytes, sent: str) -> bool:
-    return bool(verifier_token) and hmac.compare_digest(signature(verifier_token, body), sent or "")
+    # Compare bytes: compare_digest refuses str with non-ASCII characters (a forged header).
+    expected = signature(verifier_token, body).encode()
+    return bool(verifier_token) and hmac.compare_digest(expected, (sent or "").encode())
+
+
+def _dicts(value) -> list[dict]:
+    """The dict items of a JSON list; anything else (a signed but malformed body) is empty."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 def parse_events(payload) -> list[dict]:
     """Flatten either format into [{"realm", "entity", "id", "operation"}] for watched entities."""
     events = []
     if isinstance(payload, dict):
-        for note in payload.get("eventNotifications") or []:
+        for note in _dicts(payload.get("eventNotifications")):
             realm = str(note.get("realmId", ""))
-            for entity in (note.get("dataChangeEvent") or {}).get("entities") or []:
+            change = note.get("dataChangeEvent")
+            for entity in _dicts(change.get("entities") if isinstance(change, dict) else None):
                 name = str(entity.get("name", ""))
                 if name.lower() in WATCHED:
                     events.append(
@@ -51,10 +59,8 @@ def parse_events(payload) -> list[dict]:
                             "operation": str(entity.get("operation", "")).lower(),
                         }
                     )
-    elif isinstance(payload, list):
-        for event in payload:
-            if not isinstance(event, dict):
-                continue
+    else:
+        for event in _dicts(payload):
             parts = str(event.get("type", "")).split(".")  # qbo.payment.deleted.v1
             if len(parts) >= 3 and parts[1] in WATCHED:
                 events.append(
@@ -75,7 +81,7 @@ def accept_webhook(body: bytes, sent_signature: str):
         return {"error": "invalid signature"}, 401
     try:
         payload = json.loads(body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
         return {"error": "body is not JSON"}, 400
     events = parse_events(payload)
     if events:

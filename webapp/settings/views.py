@@ -118,7 +118,8 @@ def qbo_callback():
     require_manager()
     expected = session.pop(STATE_KEY, None)
     state = request.args.get("state", "")
-    if not expected or not secrets.compare_digest(expected, state):
+    # Bytes, because compare_digest refuses str with non-ASCII characters.
+    if not expected or not secrets.compare_digest(expected.encode(), state.encode()):
         flash(
             "The QuickBooks connection could not be verified (state mismatch). Try again.", "error"
         )
