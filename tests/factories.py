@@ -1,5 +1,6 @@
 """Row factories for tests: each returns a flushed row with sensible defaults you can override."""
 
+import functools
 import itertools
 from datetime import date, timedelta
 from decimal import Decimal
@@ -24,6 +25,14 @@ _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
 
 
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD hashed once per run: scrypt takes about 0.15 s, and most tests make a user."""
+    user = User()
+    user.set_password(PASSWORD)
+    return user.password_hash
+
+
 class Factory:
     """`make.firm()`, `make.user(firm)`, `make.client(firm)`, `make.invoice(client)`, ..."""
 
@@ -42,7 +51,7 @@ class Factory:
             role=role,
             **overrides,
         )
-        user.set_password(PASSWORD)
+        user.password_hash = _password_hash()
         db.session.add(user)
         db.session.flush()
         return user
