@@ -176,13 +176,15 @@ def _action_message(record, action: str, started: bool) -> str:
     return "Sync started." if action == "sync" else "Unsync started."
 
 
-def created_row_response(row_html: str, tbody_id: str, message: str, extra: str = ""):
+def created_row_response(
+    row_html: str, tbody_id: str, message: str, extra: str = "", level: str = "success"
+):
     """Put a new row at the top of the table (HX-Retarget), close the dialog and say so."""
     response = make_response(row_html + extra)
     response.headers["HX-Retarget"] = f"#{tbody_id}"
     response.headers["HX-Reswap"] = "afterbegin"
     trigger_client_event(response, "close-dialog")
-    return toast(response, message, "success")
+    return toast(response, message, level)
 
 
 def oob_row(row_html: str) -> str:

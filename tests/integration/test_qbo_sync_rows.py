@@ -167,8 +167,9 @@ def test_a_new_payment_of_an_unsynced_client_says_why_it_was_not_sent(
     response = client.post("/billing/payments", data=form, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert "Sync the client account first" in response.text
-    toast = json.loads(response.headers["HX-Trigger"])["toast"]["message"]
-    assert toast.endswith("Not sent to QuickBooks: Sync the client account first.")
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]
+    assert toast["message"].endswith("Not sent to QuickBooks: Sync the client account first.")
+    assert toast["level"] == "warning"
     run_jobs()
     payment = db.session.execute(db.select(Payment)).scalar_one()
     assert payment.qbo_status is SyncStatus.FAILED

@@ -257,6 +257,8 @@ def create_payment():
     # Creation rules: box cleared -> Skipped "Sync turned off for this payment"; it commits.
     sync_after_create(payment, user)
     message = _recorded_message(payment)
+    # Recorded, but the QuickBooks part the user asked for did not happen: not a plain success.
+    level = "warning" if payment.qbo_status is SyncStatus.FAILED else "success"
     if not is_fragment_request():
         flash(message)
         return redirect(
@@ -268,9 +270,9 @@ def create_payment():
         response = make_response(oob_row(render_invoice_row(invoice, oob=True)))
         response.headers["HX-Reswap"] = "none"
         trigger_client_event(response, "close-dialog")
-        return toast(response, message, "success")
+        return toast(response, message, level)
     return created_row_response(
-        render_payment_row(payment, added=True), "payments-body", message, _poller()
+        render_payment_row(payment, added=True), "payments-body", message, _poller(), level
     )
 
 
