@@ -36,9 +36,9 @@ from .operations import (
 
 FILTERS = ("q", "status", "qbo")
 MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
-# Line fields are named lines-<index>-<field>; an index has at most three ASCII digits
-# (MAX_LINES is 100), so a hostile key can neither be huge nor a non-ASCII digit.
-_LINE_KEY = re.compile(r"^lines-([0-9]{1,3})-")
+# Line fields are named lines-<index>-<field>. Indices only grow as lines are added and
+# removed, but never past six ASCII digits, so a hostile key is neither huge nor "²".
+_LINE_KEY = re.compile(r"^lines-([0-9]{1,6})-")
 
 
 @bp.context_processor
@@ -163,9 +163,9 @@ def new_invoice():
 def invoice_line():
     """Return one more empty line row for the New invoice form."""
     used = [int(m.group(1)) for key in request.args if (m := _LINE_KEY.match(key))]
-    if len(set(used)) >= MAX_LINES:
-        return "", 204
     index = max(used, default=-1) + 1
+    if len(set(used)) >= MAX_LINES or index > 999_999:
+        return "", 204
     line = LineForm(prefix=f"lines-{index}-")
     return render_template("billing/_invoice_line.html", line=line, index=index)
 
