@@ -19,7 +19,10 @@ def row_html(body: str, client_id: int) -> str:
 
 
 def client_names(body: str) -> list[str]:
-    return re.findall(r'<tr id="client-\d+"[^>]*>\s*<td>([^<]*)</td>', body)
+    # The name cell may end with an "Inactive" tag after the name.
+    return re.findall(
+        r'<tr id="client-\d+"[^>]*>\s*<td>([^<]*?)\s*(?:<small[^>]*>[^<]*</small>)?</td>', body
+    )
 
 
 def test_page_lists_name_email_open_balance_and_quickbooks(client, make, user):
@@ -92,6 +95,19 @@ def test_filter_by_quickbooks_status(client, make, user):
     assert client_names(body) == ["In QBO"]
     body = client.get("/clients/?qbo=nonsense", headers=RESULTS).get_data(as_text=True)
     assert sorted(client_names(body)) == ["In QBO", "Not in QBO"]
+
+
+def test_filter_by_status_active_or_inactive(client, make, user):
+    make.client(user.firm, display_name="Current")
+    make.client(user.firm, display_name="Former", active=False)
+    db.session.commit()
+    body = client.get("/clients/?status=inactive", headers=RESULTS).get_data(as_text=True)
+    assert client_names(body) == ["Former"]
+    assert '<small class="muted">Inactive</small>' in body
+    body = client.get("/clients/?status=active", headers=RESULTS).get_data(as_text=True)
+    assert client_names(body) == ["Current"]
+    body = client.get("/clients/?status=nonsense", headers=RESULTS).get_data(as_text=True)
+    assert sorted(client_names(body)) == ["Current", "Former"]
 
 
 def test_fifty_rows_a_page_and_pager_links_keep_the_filters(client, make, user):

@@ -1,6 +1,6 @@
 """Clients page: the list with open balances and QuickBooks status, new client, row sync actions."""
 
-from flask import flash, make_response, redirect, render_template, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,9 @@ from . import bp
 from .forms import ClientForm
 from .operations import create_client, display_name_taken
 
-FILTERS = ("q", "qbo")
+FILTERS = ("q", "status", "qbo")
+# The list's own status filter: whether the firm still works for the client.
+CLIENT_STATUSES = {"active": True, "inactive": False}
 
 
 def _open_balance():
@@ -41,7 +43,14 @@ def _with_balance():
     return firm_select(ClientAccount).add_columns(_open_balance())
 
 
+def _status_arg() -> str | None:
+    status = request.args.get("status")
+    return status if status in CLIENT_STATUSES else None
+
+
 def _filtered(query):
+    if status := _status_arg():
+        query = query.where(ClientAccount.active.is_(CLIENT_STATUSES[status]))
     if qbo := enum_arg("qbo", SyncStatus):
         query = query.where(ClientAccount.qbo_status == qbo)
     if q := search_term():
@@ -79,6 +88,7 @@ def index():
         page=page,
         args=filter_args(*FILTERS),
         q=search_term(),
+        status=_status_arg(),
         qbo=enum_arg("qbo", SyncStatus),
         statuses=list(SyncStatus),
     )
