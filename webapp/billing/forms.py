@@ -1,5 +1,6 @@
 """Forms of the billing pages. Amounts are strings checked as Decimal, never floats."""
 
+import re
 from datetime import date, timedelta
 
 from flask_wtf import FlaskForm
@@ -45,6 +46,25 @@ class DayField(DateField):
             raise ValidationError("Enter a date between 1990 and 2099.")
 
 
+# Line fields are named lines-<index>-<field>. Indices only grow as lines are added and
+# removed, but never past six ASCII digits, so a hostile key is neither huge nor "²".
+LINE_INDEX = r"[0-9]{1,6}"
+LINE_KEY = re.compile(rf"^lines-({LINE_INDEX})-")
+
+
+class LineList(FieldList):
+    """FieldList that ignores malformed indices: WTForms int()s whatever str.isdigit() accepts,
+    and int() fails on "²" or on 5,000 digits."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if re.fullmatch(LINE_INDEX, index):
+                    yield int(index)
+
+
 class LineForm(Form):
     """One invoice line; a sub-form of InvoiceForm, so it has no CSRF token of its own."""
 
@@ -68,7 +88,7 @@ class InvoiceForm(FlaskForm):
     )
     issue_date = DayField("Invoice date", default=date.today)
     due_date = DayField("Due date", default=lambda: date.today() + timedelta(days=30))
-    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+    lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
 
     def validate_client_id(self, field):
         if field.data is None:

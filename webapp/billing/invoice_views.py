@@ -1,13 +1,11 @@
 """Invoices tab: the list, "New invoice", and the row's sync action."""
 
-import re
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
-from werkzeug.datastructures import MultiDict
 from wtforms.fields import SelectChoice
 
 from ..extensions import db
@@ -26,7 +24,7 @@ from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
 from ..quickbooks.sync import sync_after_create, sync_blocker
 from ..scoping import firm_select, get_or_404, posted_row
 from . import bp
-from .forms import MAX_LINES, InvoiceForm, LineForm
+from .forms import LINE_KEY, MAX_LINES, InvoiceForm, LineForm
 from .operations import (
     create_invoice,
     invoice_number_taken,
@@ -36,9 +34,6 @@ from .operations import (
 
 FILTERS = ("q", "status", "qbo")
 MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
-# Line fields are named lines-<index>-<field>. Indices only grow as lines are added and
-# removed, but never past six ASCII digits, so a hostile key is neither huge nor "²".
-_LINE_KEY = re.compile(r"^lines-([0-9]{1,6})-")
 
 
 @bp.context_processor
@@ -138,13 +133,6 @@ def _client_choices():
 
 
 def _invoice_form(**kwargs) -> InvoiceForm:
-    if request.method == "POST":
-        # WTForms' FieldList int()s every lines-<index>- it finds; leave out malformed ones.
-        kwargs["formdata"] = MultiDict(
-            (key, value)
-            for key, value in request.form.items(multi=True)
-            if not key.startswith("lines-") or _LINE_KEY.match(key)
-        )
     form = InvoiceForm(**kwargs)
     form.client_id.choices = _client_choices()
     return form
@@ -162,7 +150,7 @@ def new_invoice():
 @bp.get("/invoices/new/line")
 def invoice_line():
     """Return one more empty line row for the New invoice form."""
-    used = [int(m.group(1)) for key in request.args if (m := _LINE_KEY.match(key))]
+    used = [int(m.group(1)) for key in request.args if (m := LINE_KEY.match(key))]
     index = max(used, default=-1) + 1
     if len(set(used)) >= MAX_LINES or index > 999_999:
         return "", 204
@@ -178,7 +166,7 @@ def invoice_total():
 
 def _preview_total(values) -> Decimal:
     total = Decimal("0.00")
-    indices = {m.group(1) for key in values if (m := _LINE_KEY.match(key))}
+    indices = {m.group(1) for key in values if (m := LINE_KEY.match(key))}
     for i in indices:
         try:
             quantity = Decimal(values.get(f"lines-{i}-quantity", "").strip())
