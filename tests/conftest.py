@@ -120,6 +120,14 @@ def user(make, auth):
 
 
 @pytest.fixture
+def invoice(make, user):
+    """An unpaid 200.00 invoice of the signed-in user's firm, for client "Acme Ltd"."""
+    invoice = make.invoice(make.client(user.firm, display_name="Acme Ltd"), "200.00")
+    db.session.commit()
+    return invoice
+
+
+@pytest.fixture
 def queue(app, redis_url, redis_conn):
     """The real RQ queue, on the private redis-server, that the views enqueue into."""
     app.config["REDIS_URL"] = redis_url

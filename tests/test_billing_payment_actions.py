@@ -18,14 +18,6 @@ HX = {"HX-Request": "true"}
 RESULTS = {**HX, "HX-Target": "payments-results"}
 
 
-@pytest.fixture
-def invoice(make, user):
-    """An unpaid 200.00 invoice of the user's firm."""
-    invoice = make.invoice(make.client(user.firm, display_name="Acme Ltd"), "200.00")
-    db.session.commit()
-    return invoice
-
-
 def counts() -> tuple[int, int]:
     """(payments, refunds) as committed: a rolled-back view leaves nothing behind."""
     db.session.rollback()

@@ -20,14 +20,6 @@ HX = {"HX-Request": "true"}
 RESULTS = {**HX, "HX-Target": "payments-results"}
 
 
-@pytest.fixture
-def invoice(make, user):
-    """An unpaid 200.00 invoice of the user's firm."""
-    invoice = make.invoice(make.client(user.firm, display_name="Acme Ltd"), "200.00")
-    db.session.commit()
-    return invoice
-
-
 def row_html(body: str, payment_id: int) -> str:
     match = re.search(rf'<tr id="payment-{payment_id}".*?</tr>', body, re.S)
     assert match, f"row payment-{payment_id} not in response"

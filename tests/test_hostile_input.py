@@ -18,13 +18,6 @@ HX = {"HX-Request": "true"}
 WEBHOOK = "/settings/integrations/quickbooks/webhook"
 
 
-@pytest.fixture
-def invoice(user, make):
-    invoice = make.invoice(make.client(user.firm, display_name="Acme Dental"), amount="200.00")
-    db.session.commit()
-    return invoice
-
-
 def count(model) -> int:
     return db.session.execute(db.select(db.func.count()).select_from(model)).scalar_one()
 
