@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from werkzeug.serving import make_server
 
@@ -44,6 +45,13 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--webhook", action="append", type=parse_webhook, default=[], metavar="CLIENT_ID:URL:TOKEN"
     )
+    parser.add_argument(
+        "--throttle",
+        action="store_true",
+        default=os.environ.get("QBO_EMULATOR_THROTTLE", "") in ("1", "true", "yes", "on"),
+        help="enforce Intuit's rate limits on every company that has no `throttling` setting of "
+        "its own (also QBO_EMULATOR_THROTTLE=1)",
+    )
     args = parser.parse_args(argv)
     clients = {c["client_id"]: c for c in args.client}
     for client_id, url, token in args.webhook:
@@ -58,7 +66,12 @@ def main(argv=None) -> None:
         clients[client_id].update(webhook_url=url, verifier_token=token)
     public_url = f"http://{args.host}:{args.port}"
     app = create_app(
-        {"DATABASE": args.data, "CLIENTS": list(clients.values()), "PUBLIC_URL": public_url}
+        {
+            "DATABASE": args.data,
+            "CLIENTS": list(clients.values()),
+            "PUBLIC_URL": public_url,
+            "THROTTLING_DEFAULT": args.throttle,
+        }
     )
     logging.basicConfig(level=logging.INFO)
     server = make_server(args.host, args.port, app, threaded=True)

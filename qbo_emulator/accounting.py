@@ -43,7 +43,8 @@ def api_call(realm: str, work, write: bool = False, batch: bool = False) -> Resp
         client_id = guard.authenticate(store, clock, realm)
         settings = store.get_faults(realm)
         key = (realm, client_id)
-        state.throttle.enter(key, batch=batch, enforce=bool(settings.get("throttling")))
+        enforce = settings.get("throttling", current_app.config["THROTTLING_DEFAULT"])
+        state.throttle.enter(key, batch=batch, enforce=bool(enforce), settings=settings)
         try:
             response = _run(state, realm, client_id, settings, work, write)
         finally:

@@ -11,7 +11,7 @@ from . import webhooks
 from .clock import SystemClock
 from .control import Control
 from .faults import QBOFault, fault_response, new_tid, system_error
-from .guard import Throttle
+from .limits import Throttle
 from .seed import DEMO_COMPANY, create_company
 from .storage import Store
 
@@ -31,6 +31,8 @@ DEFAULTS = {
     # 0 = a new refresh token on every refresh (Intuit rotates "about every 24 h"; set 86400 to mimic that).
     "REFRESH_TOKEN_ROTATION_SECONDS": 0,
     "THROTTLE_LIMITS": None,
+    # Whether companies without their own `throttling` fault setting enforce Intuit's limits.
+    "THROTTLING_DEFAULT": False,
     "RANDOM_SEED": None,
 }
 

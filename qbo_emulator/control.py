@@ -51,6 +51,7 @@ class Control:
         """Seed data only again, no customers or transactions, faults cleared."""
         self._company(realm_id)
         reset_company(self._store, realm_id)
+        self._state.throttle.reset(realm_id)
 
     # Faults ----------------------------------------------------------------
 

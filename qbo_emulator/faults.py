@@ -130,11 +130,11 @@ def auth_failed(detail: str) -> QBOFault:
     )
 
 
-def throttled() -> QBOFault:
+def throttled(detail: str = "The request limit was reached.") -> QBOFault:
     return QBOFault(
         "3001",
         "message=ThrottleExceeded; errorCode=003001; statusCode=429",
-        "The request limit was reached.",
+        detail,
         status=429,
         fault_type="ThrottleExceeded",
     )

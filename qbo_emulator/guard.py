@@ -1,12 +1,10 @@
-"""What happens around every accounting API call: bearer check, throttling, injected faults,
+"""What happens around every accounting API call: bearer check, fault settings, injected faults,
 latency, requestid replay, lost responses, `intuit_tid` and the request log."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import defaultdict, deque
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -14,6 +12,7 @@ from flask import Response, request
 
 from . import faults
 from .clock import parse_datetime, utc_iso
+from .limits import LIMIT_SETTINGS
 
 FAULT_KEYS = {
     "error_500_rate": float,
@@ -24,12 +23,8 @@ FAULT_KEYS = {
     "lost_response_mode": str,
     "lost_response_sleep_ms": float,
     "throttling": bool,
+    **{key: int for key in LIMIT_SETTINGS},
 }
-DEFAULT_LIMITS = {
-    "per_minute": 500,
-    "concurrent": 10,
-    "batch_per_minute": 40,
-}  # [V] qbo-api.md section 5
 
 
 def clean_faults(settings: dict) -> dict:
@@ -45,6 +40,10 @@ def clean_faults(settings: dict) -> dict:
                 if isinstance(value, bool)
                 else str(value).lower() in ("1", "true", "yes", "on")
             )
+        elif kind is int:
+            out[key] = int(value)
+            if out[key] < 1:
+                raise ValueError(f"{key} must be at least 1")
         elif kind is float:
             out[key] = float(value)
             if key.endswith("_rate") and not 0 <= out[key] <= 1:
@@ -54,46 +53,6 @@ def clean_faults(settings: dict) -> dict:
                 raise ValueError("lost_response_mode must be 'error' or 'timeout'")
             out[key] = str(value)
     return out
-
-
-class Throttle:
-    """Per (company, app) sliding-minute counters and an in-flight counter."""
-
-    def __init__(self, clock, limits: dict | None = None):
-        self.clock = clock
-        self.limits = {**DEFAULT_LIMITS, **(limits or {})}
-        self.lock = threading.Lock()
-        self.requests: dict = defaultdict(deque)
-        self.batches: dict = defaultdict(deque)
-        self.in_flight: dict = defaultdict(int)
-
-    def _trim(self, stamps: deque, now) -> None:
-        while stamps and (now - stamps[0]).total_seconds() >= 60:
-            stamps.popleft()
-
-    def enter(self, key, batch: bool, enforce: bool) -> None:
-        """Count a request; raise a 3001 fault if a limit is exceeded and enforcement is on."""
-        now = self.clock.now()
-        with self.lock:
-            self.in_flight[key] += 1
-            reqs, batches = self.requests[key], self.batches[key]
-            self._trim(reqs, now)
-            self._trim(batches, now)
-            over = enforce and (
-                len(reqs) >= self.limits["per_minute"]
-                or self.in_flight[key] > self.limits["concurrent"]
-                or (batch and len(batches) >= self.limits["batch_per_minute"])
-            )
-            if over:
-                self.in_flight[key] -= 1
-                raise faults.throttled()
-            reqs.append(now)
-            if batch:
-                batches.append(now)
-
-    def exit(self, key) -> None:
-        with self.lock:
-            self.in_flight[key] -= 1
 
 
 def authenticate(store, clock, realm_id: str) -> str:
