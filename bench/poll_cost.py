@@ -23,9 +23,9 @@ from machine import describe_machine  # noqa: E402
 from sqlalchemy import event, select, update  # noqa: E402
 
 from webapp import create_app  # noqa: E402
+from webapp.demo.seed import DEMO_EMAIL, seed_demo  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Invoice, Payment, SyncStatus, User  # noqa: E402
-from webapp.seed import DEMO_EMAIL, seed_demo  # noqa: E402
 
 WATCHED = (1, 50, 500)
 ENDPOINTS = (("billing.payments_poll", Payment), ("billing.invoices_poll", Invoice))

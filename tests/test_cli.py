@@ -1,12 +1,14 @@
-"""`flask seed-demo` and `flask create-user`, run through Flask's CLI runner."""
+"""`flask seed-demo`, `flask create-user` and `flask qbo-sweep`, run through Flask's CLI runner."""
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from webapp import create_app
+from webapp.demo.seed import DEFAULT_PASSWORD, DEMO_EMAIL, DEMO_FIRM, STAFF_EMAIL
 from webapp.extensions import db
 from webapp.models import (
     ClientAccount,
@@ -21,8 +23,8 @@ from webapp.models import (
     SyncEvent,
     SyncStatus,
     User,
+    utcnow,
 )
-from webapp.seed import DEFAULT_PASSWORD, DEMO_EMAIL, DEMO_FIRM, STAFF_EMAIL
 
 
 def _count(model) -> int:
@@ -253,3 +255,14 @@ def test_create_user_password_prompt_must_match(app, runner):
     assert "do not match" in result.output
     with app.app_context():
         assert _count(User) == 0
+
+
+def test_qbo_sweep_re_enqueues_a_row_stuck_in_syncing(app, runner, queue, invoice):
+    invoice.qbo_status = SyncStatus.SYNCING  # as if Redis lost its job an hour ago
+    invoice.qbo_status_changed_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    result = runner.invoke(args=["qbo-sweep"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Re-enqueued 1 stuck rows.\n"
+    assert queue.count == 1
+    assert runner.invoke(args=["qbo-sweep"]).output == "Re-enqueued 0 stuck rows.\n"

@@ -21,7 +21,7 @@ import pytest
 import requests
 from redis import Redis
 
-from webapp.seed import DEFAULT_PASSWORD, DEMO_EMAIL
+from webapp.demo.seed import DEFAULT_PASSWORD, DEMO_EMAIL
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -33,12 +33,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .cli import register_cli
     from .htmx import add_vary_header
     from .queue import init_queue
+    from .quickbooks import views as quickbooks_views
 
     init_queue(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(billing.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(quickbooks_views.bp)
     errors.register(app)
     register_cli(app)
     app.after_request(add_vary_header)

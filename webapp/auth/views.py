@@ -10,7 +10,7 @@ from ..models import Role, User
 from . import bp
 from .forms import LoginForm
 
-PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "settings.qbo_webhook"}
+PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "quickbooks.webhook"}
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Sign in to continue."

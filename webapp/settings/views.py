@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user
 
 from ..auth.views import require_manager
-from ..extensions import csrf, db
+from ..extensions import db
 from ..htmx import is_fragment_request, toast
 from ..models import QboAccount, utcnow
 from ..quickbooks import oauth
@@ -28,7 +28,6 @@ from ..quickbooks.connection import (
     firm_connection,
     request_accounts_refresh,
 )
-from ..quickbooks.webhooks import accept_webhook
 from . import bp
 from .forms import UNDEPOSITED, DepositForm, PaymentsForm
 
@@ -243,10 +242,3 @@ def qbo_deposit_section():
         # The same read fetched the company name: show it in the connection box as well.
         html += render_template("settings/_connection.html", oob=True, **context)
     return html
-
-
-@bp.post("/integrations/quickbooks/webhook")
-@csrf.exempt
-def qbo_webhook():
-    """Accept an Intuit webhook: verify intuit-signature, enqueue the re-read, answer at once."""
-    return accept_webhook(request.get_data(), request.headers.get("intuit-signature", ""))

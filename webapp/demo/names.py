@@ -2,7 +2,7 @@
 
 import random
 
-from .models import PaymentMethod
+from ..models import PaymentMethod
 
 # The first clients of the demo firm: a mix of small businesses, households and trusts.
 CLIENTS = (

@@ -18,8 +18,8 @@ from datetime import date
 
 from sqlalchemy import insert, select
 
-from .extensions import db
-from .models import (
+from ..extensions import db
+from ..models import (
     ClientAccount,
     Firm,
     Invoice,
@@ -31,7 +31,7 @@ from .models import (
     SyncStatus,
     User,
 )
-from .seed_plan import Plan, plan_rows
+from .plan import Plan, plan_rows
 
 DEMO_FIRM = "Demo Accounting LLP"
 DEMO_EMAIL = "demo@ledgerbridge.test"

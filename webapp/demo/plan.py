@@ -2,7 +2,7 @@
 
 Rows refer to each other by list index (an invoice's `client_id` is its client's index in
 `clients`); the writer swaps indexes for ids as it inserts. Which rows are Skipped or Failed, and
-why, is decided here (see webapp/seed.py for why nothing is seeded as Synced).
+why, is decided here (see seed.py for why nothing is seeded as Synced).
 """
 
 import random
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from .models import InvoiceStatus, PaymentMethod, PaymentSource, SyncReason, SyncStatus
-from .seed_names import (
+from ..models import InvoiceStatus, PaymentMethod, PaymentSource, SyncReason, SyncStatus
+from .names import (
     CITIES,
     MANUAL_DESCRIPTIONS,
     MANUAL_METHODS,

@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from sqlalchemy import exists, or_, select
 
-from .extensions import db
-from .models import ClientAccount, Firm, Invoice, Payment, SyncStatus
+from ..extensions import db
+from ..models import ClientAccount, Firm, Invoice, Payment, SyncStatus
 
 DEMO_COMPANY = "Demo Sandbox Company"
 CLIENTS = 6

@@ -1,11 +1,11 @@
-"""`python -m webapp.demo` (what `make run` calls): the whole demo on one machine, from nothing.
+"""The demo's supervisor: the whole demo on one machine, from nothing (`python -m webapp.demo`).
 
 It migrates the database, seeds the demo firm once, then starts Redis, the QBO emulator, one RQ
 worker and the web server, passes them their URLs through the environment, waits until the app
 answers /healthz and prints where to sign in. Ctrl-C (or SIGTERM) stops everything it started.
 A second run reuses the database, the emulator's companies and the secrets under instance/.
 
-On the first run only (the one that seeded the firm), `demo_tour` then plays the demo owner in a
+On the first run only (the one that seeded the firm), `tour` then plays the demo owner in a
 browser: it connects the firm to the emulator's demo company and syncs a few clients and payments,
 so the demo shows real Synced rows. DEMO_CONNECT=0 leaves the firm unconnected.
 """
@@ -20,12 +20,15 @@ import subprocess
 import sys
 import time
 import urllib.request
-from importlib.util import find_spec
 from pathlib import Path
 
+from flask_migrate import upgrade
 from redis import Redis
 
-from .config import INSTANCE_DIR
+from .. import create_app
+from ..config import INSTANCE_DIR
+from .seed import DEMO_EMAIL, DEMO_FIRM, demo_password, seed_demo
+from .tour import explain, run_tour
 
 ROOT = INSTANCE_DIR.parent
 # Where the demo keeps its secrets, logs, Redis socket and emulator data (tests point it elsewhere).
@@ -131,11 +134,6 @@ class Demo:
 
     def prepare(self) -> None:
         """Migrate the database and seed the demo firm unless it exists."""
-        from flask_migrate import upgrade
-
-        from . import create_app
-        from .seed import seed_demo
-
         INSTANCE_DIR.mkdir(exist_ok=True)
         DEMO_DIR.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
@@ -190,9 +188,6 @@ class Demo:
         if os.environ.get("QBO_EMULATOR_URL"):
             say(f"Using the QBO emulator at {os.environ['QBO_EMULATOR_URL']} (QBO_EMULATOR_URL).")
             return
-        if find_spec("qbo_emulator") is None or find_spec("qbo_emulator.__main__") is None:
-            say("The qbo_emulator package is not there yet: QuickBooks features will not connect.")
-            return
         port = EMULATOR_PORT if port_is_free(EMULATOR_PORT) else free_port()
         emulator_url = f"http://{HOST}:{port}"
         webhook = (
@@ -214,9 +209,6 @@ class Demo:
             return True
 
     def start_worker(self) -> None:
-        if not (ROOT / "worker.py").exists():
-            say("worker.py is not there yet: sync jobs will wait in the queue.")
-            return
         self.start("worker", [sys.executable, "worker.py"])
         say("Started one RQ worker (python worker.py).")
 
@@ -224,31 +216,14 @@ class Demo:
         self.env.setdefault(
             "QBO_REDIRECT_URI", f"{self.url}/settings/integrations/quickbooks/callback"
         )
-        if find_spec("gunicorn") is not None:
-            args = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"]
-            args += ["-b", f"{HOST}:{self.port}", "--graceful-timeout", "5", "--no-control-socket"]
-            args += ["wsgi:app"]
-        else:
-            args = [
-                sys.executable,
-                "-m",
-                "flask",
-                "--app",
-                "wsgi",
-                "run",
-                "-h",
-                HOST,
-                "-p",
-                str(self.port),
-            ]
+        args = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"]
+        args += ["-b", f"{HOST}:{self.port}", "--graceful-timeout", "5", "--no-control-socket"]
+        args += ["wsgi:app"]
         proc = self.start("web", args)
         wait_until(lambda: http_ok(f"{self.url}/healthz"), 30, "the web server", proc)
 
     def connect_and_sync(self) -> None:
         """First run only: connect the firm and sync a few rows over HTTP, as its owner would."""
-        from .demo_tour import explain, run_tour
-        from .seed import DEMO_EMAIL, DEMO_FIRM, demo_password
-
         if not self.first_run:
             return
         choice = os.environ.get("DEMO_CONNECT", "1").strip()
@@ -258,9 +233,6 @@ class Demo:
         emulator = self.env.get("QBO_ENVIRONMENT", "emulator") == "emulator"
         if not (emulator and self.env.get("QBO_EMULATOR_URL")):
             say("No QBO emulator: the demo firm is left unconnected to QuickBooks.")
-            return
-        if not any(name == "worker" for name, _ in self.procs):
-            say("No worker: the demo firm is left unconnected to QuickBooks.")
             return
         try:
             result = run_tour(self.app, self.url, DEMO_EMAIL, demo_password(), DEMO_FIRM)
@@ -308,8 +280,6 @@ def _raise_stop(signum, frame):
 
 
 def main() -> int:
-    from .seed import DEMO_EMAIL, demo_password
-
     port = int(os.environ.get("PORT", "5000"))
     if not port_is_free(port):
         say(f"Port {port} is in use. Stop what runs there, or start with PORT=5001 make run.")
@@ -338,7 +308,3 @@ def main() -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         demo.stop()
         say("Stopped everything this run started.")
-
-
-if __name__ == "__main__":
-    sys.exit(main())
