@@ -10,10 +10,11 @@ from .billing import (
     PaymentSource,
     Refund,
 )
-from .firm import Firm, QboAccount, QboConnection, Role, User
+from .firm import Firm, QboAccount, QboCallCount, QboConnection, QboWebhookEvent, Role, User
 from .sync import (
     PENDING_STATUSES,
     SYNCABLE_STATUSES,
+    RemoteState,
     SyncedRecordMixin,
     SyncEvent,
     SyncReason,
@@ -34,8 +35,11 @@ __all__ = [
     "PaymentMethod",
     "PaymentSource",
     "QboAccount",
+    "QboCallCount",
     "QboConnection",
+    "QboWebhookEvent",
     "Refund",
+    "RemoteState",
     "Role",
     "SYNCABLE_STATUSES",
     "SYNCED_MODELS",

@@ -92,6 +92,8 @@ class Invoice(SyncedRecordMixin, db.Model):
         _enum(InvoiceStatus), default=InvoiceStatus.UNPAID
     )
     memo: Mapped[str | None] = mapped_column(String(1000))
+    # The open balance QuickBooks shows, from the local copy kept fresh by CDC and webhooks.
+    qbo_balance: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     client: Mapped[ClientAccount] = relationship(back_populates="invoices")
@@ -136,6 +138,8 @@ class Payment(SyncedRecordMixin, db.Model):
     sync_requested: Mapped[bool] = mapped_column(default=True)
     # The QBO account the payment was deposited to when it synced.
     qbo_deposit_account_id: Mapped[str | None] = mapped_column(String(64))
+    # Linked to a payment that was already in QuickBooks instead of creating one ("Linked").
+    qbo_linked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -89,6 +89,10 @@ class QboConnection(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     refresh_failing: Mapped[bool] = mapped_column(default=False)
     accounts_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Change data capture: every change QBO made up to this instant has been applied.
+    cdc_synced_through: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cdc_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cdc_error: Mapped[str | None] = mapped_column(Text)
 
     firm: Mapped[Firm] = relationship(back_populates="qbo_connection")
     connected_by: Mapped[User | None] = relationship()
@@ -113,3 +117,39 @@ class QboAccount(db.Model):
     account_sub_type: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QboCallCount(db.Model):
+    """Calls made to one QBO company per month and kind; Intuit meters the data-out kinds."""
+
+    __tablename__ = "qbo_call_count"
+    __table_args__ = (UniqueConstraint("realm_id", "month", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    realm_id: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))  # "2026-12"
+    kind: Mapped[str] = mapped_column(String(8))  # query, read, cdc, create, update, delete
+    count: Mapped[int] = mapped_column(default=0)
+
+
+class QboWebhookEvent(db.Model):
+    """One change notice from an Intuit webhook, stored before the delivery is answered 200.
+
+    `event_id` is the CloudEvents id (or a digest of a legacy entry), unique, so a delivery
+    Intuit repeats is stored once. The processing job marks it done; a failed attempt is
+    retried like a sync, and the CDC catch-up covers whatever a lost delivery carried.
+    """
+
+    __tablename__ = "qbo_webhook_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(120), unique=True)
+    realm_id: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -43,6 +43,30 @@ _LABELS = {
     SyncStatus.FAILED: "Failed",
     SyncStatus.SKIPPED: "Skipped",
     SyncStatus.UNSYNCING: "Unsyncing…",
+}
+
+
+class RemoteState(StrEnum):
+    """What QuickBooks did to a row's object since Ledgerbridge last agreed with it."""
+
+    CHANGED = "changed"
+    DELETED = "deleted"
+    VOIDED = "voided"
+    # Customers only: QBO keeps name-list entries, it merges or deactivates them.
+    MERGED = "merged"
+    INACTIVE = "inactive"
+
+    @property
+    def label(self) -> str:
+        return _REMOTE_LABELS[self]
+
+
+_REMOTE_LABELS = {
+    RemoteState.CHANGED: "Changed in QuickBooks",
+    RemoteState.DELETED: "Deleted in QuickBooks",
+    RemoteState.VOIDED: "Voided in QuickBooks",
+    RemoteState.MERGED: "Merged in QuickBooks",
+    RemoteState.INACTIVE: "Inactive in QuickBooks",
 }
 SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED)
 PENDING_STATUSES = (SyncStatus.SYNCING, SyncStatus.UNSYNCING)
@@ -93,6 +117,20 @@ class SyncedRecordMixin:
     qbo_status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Bumped each time the row is unsynced or QBO refuses it, so the next create is a new request.
     qbo_sync_generation: Mapped[int] = mapped_column(default=0)
+    # Set when QuickBooks changed, deleted or voided the object on its own; None while both agree.
+    qbo_remote_state: Mapped[RemoteState | None] = mapped_column(
+        Enum(
+            RemoteState,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        index=True,
+    )
+    # QBO's LastUpdatedTime of the newest version applied: older or repeated news is ignored.
+    qbo_remote_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # For "Changed in QuickBooks": each difference, [{"field", "label", "ours", "theirs"}].
+    qbo_remote_diff: Mapped[list | None] = mapped_column(JSON)
 
     @property
     def sync_status(self) -> SyncStatus:
