@@ -5,10 +5,13 @@ non-ASCII digits, Decimal overflow, non-ASCII text in constant-time comparisons,
 webhook bodies, and NUL characters, which PostgreSQL refuses in text parameters.
 """
 
+import io
 import json
+import re
 
 import pytest
 
+from tests.factories import PASSWORD
 from webapp.extensions import db
 from webapp.models import ClientAccount, Invoice, Payment, Refund
 from webapp.quickbooks.webhooks import signature
@@ -136,7 +139,7 @@ def test_search_and_sign_in_accept_a_nul_without_failing(client, user):
         assert client.get(path, query_string={"q": "Acme\x00"}).status_code == 200
     client.post("/logout")
     response = client.post("/login", data={"email": "a\x00b@example.com", "password": "x"})
-    assert response.status_code == 200
+    assert response.status_code == 422  # like every form: a field message, status 422
     assert "Remove the control characters from this text." in response.text
 
 
@@ -185,3 +188,98 @@ def test_a_signed_webhook_nested_too_deep_for_json_is_a_400(app, client):
         WEBHOOK, data=body, headers={"intuit-signature": signature("verifier", body)}
     )
     assert response.status_code == 400
+
+
+# Text fields sent as multipart file parts (curl -F 'display_name=@file.txt') ---------------------
+
+FILE_PART_MESSAGE = "Type this in; a file cannot be sent here."
+
+
+def as_file(data: dict, field: str) -> dict:
+    """`data` with `field` sent as an uploaded file, the way `curl -F 'field=@file.txt'` does."""
+    return data | {field: (io.BytesIO(b"Bluebird Bakery"), "file.txt")}
+
+
+@pytest.fixture
+def csrf_token(app, client, user):
+    """CSRF protection on, as in production; the token the signed-in user's pages carry."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/clients/").text
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/clients/", "display_name"),
+        ("/clients/", "email"),
+        ("/clients/", "phone"),
+        ("/clients/", "address"),
+        ("/billing/invoices", "number"),
+        ("/billing/invoices", "lines-0-description"),
+        ("/billing/invoices", "lines-0-quantity"),
+        ("/billing/invoices", "lines-0-unit_price"),
+        ("/billing/payments", "amount"),
+        ("/billing/payments", "reference"),
+        ("/billing/payments", "description"),
+        ("/billing/payments", "method"),
+        ("/billing/payments", "received_on"),
+        ("/billing/payments", "client_id"),
+    ],
+)
+def test_a_text_field_sent_as_a_file_is_refused_next_to_the_field(
+    client, invoice, csrf_token, path, field
+):
+    forms = {
+        "/clients/": {"display_name": "Bluebird Bakery", "phone": "555"},
+        "/billing/payments": payment_form(invoice),
+        "/billing/invoices": {
+            "client_id": str(invoice.client_id),
+            "number": "X-5",
+            "lines-0-description": "Audit",
+            "lines-0-quantity": "1",
+            "lines-0-unit_price": "10.00",
+        },
+    }
+    data = as_file(forms[path] | {"csrf_token": csrf_token}, field)
+    response = client.post(path, data=data, headers=HX)
+    assert response.status_code == 422
+    assert FILE_PART_MESSAGE in response.text
+    assert (count(ClientAccount), count(Invoice), count(Payment)) == (1, 1, 0)
+
+
+@pytest.mark.parametrize("field", ["amount", "refunded_on", "reason"])
+def test_a_refund_field_sent_as_a_file_is_refused(client, invoice, make, csrf_token, field):
+    payment = make.payment(invoice, "50.00")
+    db.session.commit()
+    data = {"amount": "10.00", "refunded_on": "2026-11-27", "reason": "Overpaid"}
+    response = client.post(
+        f"/billing/payments/{payment.id}/refund",
+        data=as_file(data | {"csrf_token": csrf_token}, field),
+        headers=HX,
+    )
+    assert response.status_code == 422
+    assert FILE_PART_MESSAGE in response.text
+    assert count(Refund) == 0
+
+
+@pytest.mark.parametrize("field", ["email", "password"])
+def test_sign_in_with_a_file_for_email_or_password_is_refused(app, client, owner, field):
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").text)
+    data = {"csrf_token": token.group(1), "email": owner.email, "password": PASSWORD}
+    response = client.post("/login", data=as_file(data, field))
+    assert response.status_code == 422
+    assert FILE_PART_MESSAGE in response.text
+    assert client.get("/clients/").status_code == 302
+
+
+def test_a_json_body_fills_no_field(client, invoice, csrf_token):
+    response = client.post(
+        "/clients/",
+        json={"display_name": 5, "email": ["a"], "phone": {"x": 1}},
+        headers=HX | {"X-CSRFToken": csrf_token},
+    )
+    assert response.status_code == 422
+    assert "Enter the client&#39;s name." in response.text
+    assert count(ClientAccount) == 1

@@ -51,7 +51,8 @@ def login():
             return render_template("auth/login.html", form=form), 422
         login_user(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")

@@ -3,7 +3,6 @@
 import re
 from datetime import date, timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..forms import TextForm
 from ..models import PaymentMethod
 from ..scoping import parse_id
 from ..validators import DecimalText, MoneyAmount, PlainText, strip
@@ -79,7 +79,7 @@ class LineForm(Form):
     )
 
 
-class InvoiceForm(FlaskForm):
+class InvoiceForm(TextForm):
     client_id = SelectField("Client", coerce=optional_id, validate_choice=False)
     number = StringField(
         "Number",
@@ -106,7 +106,7 @@ class InvoiceForm(FlaskForm):
 METHOD_CHOICES = [SelectChoice(m.value, m.label) for m in PaymentMethod]
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(TextForm):
     client_id = SelectField("Client", coerce=optional_id, validate_choice=False)
     invoice_id = SelectField("Invoice", coerce=optional_id, validate_choice=False)
     amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
@@ -131,7 +131,7 @@ class PaymentForm(FlaskForm):
             raise ValidationError("Choose an invoice.")
 
 
-class RefundForm(FlaskForm):
+class RefundForm(TextForm):
     amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
     refunded_on = DayField("Date", default=date.today)
     reason = TextAreaField(

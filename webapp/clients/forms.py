@@ -1,13 +1,13 @@
 """The "New client" form."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..forms import TextForm
 from ..validators import EmailAddress, PlainText, strip
 
 
-class ClientForm(FlaskForm):
+class ClientForm(TextForm):
     display_name = StringField(
         "Display name",
         filters=[strip],

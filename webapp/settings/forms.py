@@ -1,17 +1,18 @@
 """Forms of the QuickBooks settings page."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
+from ..forms import TextForm
 
-class PaymentsForm(FlaskForm):
+
+class PaymentsForm(TextForm):
     sync_manual_payments = BooleanField("Sync manually created payments with QuickBooks")
 
 
 UNDEPOSITED = ""
 
 
-class DepositForm(FlaskForm):
+class DepositForm(TextForm):
     deposit_account_enabled = BooleanField("Define 'Deposit to' account for payments")
     # Choices are the cached accounts of the connected company, set by the view.
     deposit_account = SelectField("Account for payments", validate_choice=False)
