@@ -50,10 +50,14 @@ class Config:
     QBO_RETRY_INTERVALS = [
         int(v) for v in os.environ.get("QBO_RETRY_INTERVALS", "10,30,60").split(",") if v.strip()
     ]
-    # Intuit's per-company limits, shared by all workers through Redis.
+    # Intuit's per-company limits, shared by all workers through Redis (quickbooks/throttle.py).
     QBO_RATE_PER_MINUTE = env_int("QBO_RATE_PER_MINUTE", 500)
+    QBO_RATE_PER_SECOND = env_int("QBO_RATE_PER_SECOND", 10)
     QBO_MAX_CONCURRENT = env_int("QBO_MAX_CONCURRENT", 10)
+    QBO_BATCH_PER_MINUTE = env_int("QBO_BATCH_PER_MINUTE", 40)
     QBO_THROTTLE_MAX_WAIT = env_int("QBO_THROTTLE_MAX_WAIT", 30)
+    # After a 429 every worker runs at half the limits for this long (Intuit asks for 60 s).
+    QBO_THROTTLE_COOLDOWN_SECONDS = env_int("QBO_THROTTLE_COOLDOWN_SECONDS", 60)
     # The QBO item invoice and refund lines are booked on (looked up by name).
     QBO_SERVICE_ITEM_NAME = os.environ.get("QBO_SERVICE_ITEM_NAME", "Services")
     # How often worker.py runs the sweeper that revives rows stuck in Syncing…/Unsyncing….

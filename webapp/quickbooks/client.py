@@ -220,6 +220,10 @@ class QboClient:
             except requests.RequestException as error:
                 raise QboUnavailable(f"QuickBooks could not be reached ({error})") from error
         log.debug("qbo %s %s -> %s (%s)", method, path, response.status_code, requestid)
+        if response.status_code == 429:
+            # Our limiter let it through, so someone else shares the company's budget: every
+            # worker slows down for the minute Intuit asks us to wait.
+            self.throttle.slow_down()
         if response.status_code == 401 and _auth_retry:
             # The token may have expired early or been refreshed by another worker: refresh once.
             self.tokens.refresh(failed_token=token)
