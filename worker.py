@@ -1,7 +1,7 @@
 """The RQ worker: `python worker.py` (runs until stopped) or `python worker.py --burst`.
 
 It creates the app, pushes an app context and preloads the job modules, so each forked job starts
-with the app ready (style.md convention 10). A small thread enqueues the sweeper every
+with the app ready instead of building it per job. A small thread enqueues the sweeper every
 QBO_SWEEP_INTERVAL_SECONDS; a Redis key taken with SET NX makes one enqueue per interval
 whatever the number of workers. The worker also runs RQ's scheduler, which enqueues the
 retries that RQ Retry scheduled with a backoff.
