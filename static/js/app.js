@@ -137,6 +137,56 @@
     body.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // The list page's status poller (templates/macros/lists.html): one element, #<list>-poller,
+  // whose hx-get asks for the watched rows when it receives the "poll" event. The schedule lives
+  // here rather than in an hx-trigger filter, which htmx would eval (the CSP forbids it): right
+  // after a row action a job usually ends within a few hundred ms, so poll every 250 ms for 3 s,
+  // then once a second; never while the tab is hidden, a poll is in flight, or no row is watched.
+  const POLL_FAST_MS = 250;
+  const POLL_SLOW_MS = 1000;
+  const FRESH_FOR_MS = 3000;
+  let lastRowAction = -Infinity;
+  let pollTimer = null;
+
+  function pollerToFire() {
+    const poller = document.querySelector("[data-poller][hx-get]");
+    if (!poller || document.visibilityState !== "visible") return null;
+    if (!document.querySelector(poller.dataset.poller)) return null;  // nothing pending: idle
+    return poller;
+  }
+
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    pollTimer = null;
+    if (!pollerToFire()) return;
+    const fresh = performance.now() - lastRowAction < FRESH_FOR_MS;
+    pollTimer = setTimeout(function () {
+      pollTimer = null;
+      const poller = pollerToFire();
+      // A poll still in flight reschedules itself when it ends (htmx:afterRequest below).
+      if (poller && !poller.classList.contains("htmx-request")) htmx.trigger(poller, "poll");
+    }, fresh ? POLL_FAST_MS : POLL_SLOW_MS);
+  }
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail.elt;
+    if (elt.matches("[data-poller]")) {
+      // 286: nothing the page watched is pending any more (its rows were just swapped in).
+      if (event.detail.xhr.status === 286) return;
+    } else if (event.detail.requestConfig.verb !== "get") {
+      lastRowAction = performance.now();  // a sync, unsync or new row: its badge changes soon
+    }
+    schedulePoll();
+  });
+  document.addEventListener("visibilitychange", schedulePoll);
+  // A page load, new results or a poller re-armed out of band restart the schedule.
+  document.addEventListener("htmx:load", function (event) {
+    const elt = event.detail.elt;
+    if (elt === document.body || elt.matches("[data-poller]") || elt.querySelector("[data-poller]")) {
+      schedulePoll();
+    }
+  });
+
   document.addEventListener("htmx:load", function (event) {
     event.detail.elt.querySelectorAll("[data-menu]").forEach(initMenu);
     if (event.detail.elt.matches && event.detail.elt.matches("[data-menu]")) initMenu(event.detail.elt);

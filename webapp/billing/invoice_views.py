@@ -1,4 +1,4 @@
-"""Invoices tab: the list, "New invoice", and the row's sync action."""
+"""Invoices tab: the list (a synced list), "New invoice" and its form's helpers."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -10,19 +10,10 @@ from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request
-from ..listing import (
-    answer_poll,
-    created_row_response,
-    enum_arg,
-    filter_args,
-    paginate,
-    search_term,
-    sync_action,
-    sync_history,
-)
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
 from ..quickbooks.sync import sync_after_create, sync_blocker
 from ..scoping import firm_select, get_or_404, posted_row
+from ..synced_lists import ChoiceFilter, Column, SyncedList
 from . import bp
 from .forms import LINE_KEY, MAX_LINES, InvoiceForm, LineForm
 from .operations import (
@@ -32,7 +23,6 @@ from .operations import (
     next_invoice_number,
 )
 
-FILTERS = ("q", "status", "qbo")
 MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
 
 
@@ -47,78 +37,35 @@ def invoice_select():
     return firm_select(Invoice).join(Invoice.client).options(contains_eager(Invoice.client))
 
 
-def _filtered(query):
-    if status := enum_arg("status", InvoiceStatus):
-        query = query.where(Invoice.status == status)
-    if qbo := enum_arg("qbo", SyncStatus):
-        query = query.where(Invoice.qbo_status == qbo)
-    if q := search_term():
-        query = query.where(ClientAccount.display_name.icontains(q, autoescape=True))
-    return query
-
-
-def render_invoice_row(invoice, oob=False, added=False) -> str:
-    html = render_template("billing/_invoice_row.html", invoice=invoice, oob=oob, added=added)
-    return html.strip()  # the <tr> must come first in action responses (style.md conv. 13)
-
-
-def _poller(active=True, oob=True) -> str:
-    return render_template("billing/_invoice_poller.html", active=active, oob=oob)
-
-
-@bp.get("/invoices")
-def invoices():
-    """Return the Invoices tab, or only its results when htmx asks for them."""
-    query = _filtered(invoice_select()).order_by(Invoice.issue_date.desc(), Invoice.id.desc())
-    count = _filtered(firm_select(Invoice).join(Invoice.client).with_only_columns(Invoice.id))
-    page = paginate(query, count)
-    context = dict(
-        page=page,
-        args=filter_args(*FILTERS),
-        q=search_term(),
-        status=enum_arg("status", InvoiceStatus),
-        qbo=enum_arg("qbo", SyncStatus),
-        invoice_statuses=list(InvoiceStatus),
-        statuses=list(SyncStatus),
-    )
-    if is_fragment_request("invoices-results"):
-        return render_template("billing/_invoice_results.html", **context) + _poller(
-            page.any_pending
-        )
-    return render_template("billing/invoices.html", **context)
-
-
-@bp.get("/invoices/<int:invoice_id>/row")
-def invoice_row(invoice_id):
-    """Return one invoice row."""
-    invoice = get_or_404(Invoice, invoice_id)
-    if not is_fragment_request():
-        return redirect(url_for("billing.invoices"))
-    return render_invoice_row(invoice)
-
-
-@bp.get("/invoices/poll")
-def invoices_poll():
-    """Return out-of-band rows for watched invoices whose QuickBooks status changed."""
-    return answer_poll(
-        lambda ids: db.session.execute(invoice_select().where(Invoice.id.in_(ids))).scalars(),
-        lambda invoice: render_invoice_row(invoice, oob=True),
-        url_for("billing.invoices"),
-    )
-
-
-@bp.post("/invoices/<int:invoice_id>/sync")
-def invoice_sync(invoice_id):
-    """Start syncing the invoice (refused with 409 while its client is not synced)."""
-    invoice = get_or_404(Invoice, invoice_id)
-    return sync_action(invoice, "sync", render_invoice_row, _poller, url_for("billing.invoices"))
-
-
-@bp.get("/invoices/<int:invoice_id>/history")
-def invoice_history(invoice_id):
-    """Return the invoice's sync history dialog."""
-    invoice = get_or_404(Invoice, invoice_id)
-    return sync_history(invoice, f"Invoice {invoice.number} · {invoice.client.display_name}")
+INVOICES = SyncedList(
+    name="invoices",
+    singular="invoice",
+    model=Invoice,
+    endpoint="billing.invoices",
+    select=invoice_select,
+    order_by=(Invoice.issue_date.desc(), Invoice.id.desc()),
+    search_column=ClientAccount.display_name,
+    filters=(
+        ChoiceFilter.of_enum("status", "Status", "Any status", Invoice.status, InvoiceStatus),
+        ChoiceFilter.of_enum("qbo", "QuickBooks", "Any status", Invoice.qbo_status, SyncStatus),
+    ),
+    columns=(
+        *(Column(label) for label in ("Number", "Client", "Date", "Due date")),
+        Column("Total", "num"),
+        Column("Balance", "num"),
+        Column("Status"),
+        Column("QuickBooks"),
+    ),
+    row_template="billing/_invoice_row.html",
+    new_label="New invoice",
+    new_endpoint="billing.new_invoice",
+    empty_text="No invoices yet. Create one with “New invoice” above.",
+    tabs_template="billing/_tabs.html",
+    actions=("sync",),
+    history_title=lambda invoice: f"Invoice {invoice.number} · {invoice.client.display_name}",
+)
+INVOICES.register(bp)
+render_invoice_row = INVOICES.render_row
 
 
 def _client_choices():
@@ -229,8 +176,7 @@ def create_invoice_view():
     if not is_fragment_request():
         flash(message)
         return redirect(url_for("billing.invoices"))
-    row_html = render_invoice_row(invoice, added=True)
-    return created_row_response(row_html, "invoices-body", message, _poller())
+    return INVOICES.created_response(invoice, message)
 
 
 def _form_response(form, status=200):

@@ -1,4 +1,4 @@
-"""Payments tab: the list, "Record payment", "Refund payment", and the row's sync actions."""
+"""Payments tab: the list (a synced list), "Record payment" and "Refund payment"."""
 
 from decimal import Decimal
 
@@ -9,26 +9,15 @@ from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
-from ..listing import (
-    answer_poll,
-    created_row_response,
-    enum_arg,
-    filter_args,
-    oob_row,
-    paginate,
-    search_term,
-    sync_action,
-    sync_history,
-)
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
 from ..scoping import firm_select, get_or_404, posted_row
+from ..synced_lists import ChoiceFilter, Column, SyncedList, oob_row
 from . import bp
 from .forms import PaymentForm, RefundForm
 from .invoice_views import invoice_select, render_invoice_row
 from .operations import AmountTooLarge, record_payment, refund_payment
 
-FILTERS = ("q", "qbo", "method")
 ORIGINS = ("payments", "invoices")
 
 
@@ -43,86 +32,37 @@ def payment_select():
     )
 
 
-def _filtered(query):
-    if qbo := enum_arg("qbo", SyncStatus):
-        query = query.where(Payment.qbo_status == qbo)
-    if method := enum_arg("method", PaymentMethod):
-        query = query.where(Payment.method == method)
-    if q := search_term():
-        query = query.where(ClientAccount.display_name.icontains(q, autoescape=True))
-    return query
-
-
-def render_payment_row(payment, oob=False, added=False) -> str:
-    html = render_template("billing/_payment_row.html", payment=payment, oob=oob, added=added)
-    return html.strip()  # the <tr> must come first in action responses (style.md conv. 13)
-
-
-def _poller(active=True, oob=True) -> str:
-    return render_template("billing/_payment_poller.html", active=active, oob=oob)
-
-
-@bp.get("/payments")
-def payments():
-    """Return the Payments tab, or only its results when htmx asks for them."""
-    query = _filtered(payment_select()).order_by(Payment.received_on.desc(), Payment.id.desc())
-    count = _filtered(firm_select(Payment).join(Payment.client).with_only_columns(Payment.id))
-    page = paginate(query, count)
-    context = dict(
-        page=page,
-        args=filter_args(*FILTERS),
-        q=search_term(),
-        qbo=enum_arg("qbo", SyncStatus),
-        method=enum_arg("method", PaymentMethod),
-        methods=list(PaymentMethod),
-        statuses=list(SyncStatus),
-    )
-    if is_fragment_request("payments-results"):
-        return render_template("billing/_payment_results.html", **context) + _poller(
-            page.any_pending
-        )
-    return render_template("billing/payments.html", **context)
-
-
-@bp.get("/payments/<int:payment_id>/row")
-def payment_row(payment_id):
-    """Return one payment row."""
-    payment = get_or_404(Payment, payment_id)
-    if not is_fragment_request():
-        return redirect(url_for("billing.payments"))
-    return render_payment_row(payment)
-
-
-@bp.get("/payments/poll")
-def payments_poll():
-    """Return out-of-band rows for watched payments whose QuickBooks status changed."""
-    return answer_poll(
-        lambda ids: db.session.execute(payment_select().where(Payment.id.in_(ids))).scalars(),
-        lambda payment: render_payment_row(payment, oob=True),
-        url_for("billing.payments"),
-    )
-
-
-@bp.post("/payments/<int:payment_id>/sync")
-def payment_sync(payment_id):
-    """Start syncing the payment; return its row and the re-armed poller."""
-    payment = get_or_404(Payment, payment_id)
-    return sync_action(payment, "sync", render_payment_row, _poller, url_for("billing.payments"))
-
-
-@bp.post("/payments/<int:payment_id>/unsync")
-def payment_unsync(payment_id):
-    """Start unsyncing the payment (and its refunds); return its row and the re-armed poller."""
-    payment = get_or_404(Payment, payment_id)
-    return sync_action(payment, "unsync", render_payment_row, _poller, url_for("billing.payments"))
-
-
-@bp.get("/payments/<int:payment_id>/history")
-def payment_history(payment_id):
-    """Return the payment's sync history dialog, with its refunds' states."""
-    payment = get_or_404(Payment, payment_id)
-    title = f"Payment of {payment.amount:,.2f} · {payment.client.display_name}"
-    return sync_history(payment, title, "billing/_payment_refunds.html", payment=payment)
+PAYMENTS = SyncedList(
+    name="payments",
+    singular="payment",
+    model=Payment,
+    endpoint="billing.payments",
+    select=payment_select,
+    order_by=(Payment.received_on.desc(), Payment.id.desc()),
+    search_column=ClientAccount.display_name,
+    filters=(
+        ChoiceFilter.of_enum("qbo", "QuickBooks", "Any status", Payment.qbo_status, SyncStatus),
+        ChoiceFilter.of_enum("method", "Method", "Any method", Payment.method, PaymentMethod),
+    ),
+    columns=(
+        *(Column(label) for label in ("Date", "Client", "Invoice")),
+        Column("Amount", "num"),
+        *(Column(label) for label in ("Method", "Description", "QuickBooks")),
+    ),
+    row_template="billing/_payment_row.html",
+    title="Payments",
+    heading="Invoices",  # the Payments tab is the second tab of the Invoices page
+    new_label="Record payment",
+    new_endpoint="billing.new_payment",
+    empty_text="No payments yet. Record one with the button above.",
+    tabs_template="billing/_tabs.html",
+    history_title=lambda payment: (
+        f"Payment of {payment.amount:,.2f} · {payment.client.display_name}"
+    ),
+    history_template="billing/_payment_refunds.html",
+)
+PAYMENTS.register(bp)
+render_payment_row = PAYMENTS.render_row
 
 
 # Record payment -------------------------------------------------------------------------------
@@ -271,9 +211,7 @@ def create_payment():
         response.headers["HX-Reswap"] = "none"
         trigger_client_event(response, "close-dialog")
         return toast(response, message, level)
-    return created_row_response(
-        render_payment_row(payment, added=True), "payments-body", message, _poller(), level
-    )
+    return PAYMENTS.created_response(payment, message, level)
 
 
 def _recorded_message(payment) -> str:

@@ -1,0 +1,62 @@
+"""The synced list pages in a real browser: search and filters replace only the results (no eval'd
+trigger filter needed), keep the URL in step, and leave the page itself in place."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def mark_page(page: Page) -> None:
+    page.evaluate("window.__noReload = true")
+
+
+def assert_not_reloaded(page: Page) -> None:
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+
+
+def test_a_filter_select_updates_the_results_and_the_url(signed_in: Page, billing_data):
+    page = signed_in
+    page.goto("/billing/payments")
+    mark_page(page)
+    rows = page.locator("#payments-body tr:not(.empty-row)")
+    expect(rows).to_have_count(1)
+
+    page.get_by_label("Method").select_option(label="Cash")
+    expect(page.get_by_text("No payments match these filters.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"method=cash"))
+    page.get_by_label("Method").select_option(label="Check")
+    expect(rows).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"method=check"))
+    assert_not_reloaded(page)
+
+
+def test_typing_a_search_narrows_the_rows_without_a_reload(signed_in: Page, billing_data):
+    page = signed_in
+    page.goto("/billing/invoices")
+    mark_page(page)
+    rows = page.locator("#invoices-body tr:not(.empty-row)")
+    expect(rows).to_have_count(3)
+
+    page.get_by_label("Search").fill("birch")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(billing_data.paid_invoice)
+    expect(page).to_have_url(re.compile(r"q=birch"))
+    # The search box keeps its text and focus: only the results region was swapped.
+    expect(page.get_by_label("Search")).to_be_focused()
+    expect(page.get_by_label("Search")).to_have_value("birch")
+
+    page.get_by_label("Status").select_option(label="Unpaid")
+    expect(page.get_by_text("No invoices match these filters.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"q=birch.*status=unpaid|status=unpaid.*q=birch"))
+    assert_not_reloaded(page)
+
+
+def test_the_clients_status_filter(signed_in: Page, billing_data):
+    page = signed_in
+    page.goto("/clients/")
+    mark_page(page)
+    page.get_by_label("Status").select_option(label="Inactive")
+    expect(page.get_by_text("No clients match these filters.")).to_be_visible()
+    page.get_by_label("Status").select_option(label="Active")
+    expect(page.locator("#clients-body tr:not(.empty-row)")).to_have_count(2)
+    assert_not_reloaded(page)

@@ -1,0 +1,187 @@
+"""One list of rows that sync to QuickBooks, described once and served by the same views.
+
+Clients, Invoices and Payments are each a `SyncedList`: the page (full, or only its results for
+htmx), one row, the page's status poller, the row's Sync / Unsync actions and its sync-history
+dialog. A new list (refunds, say) is one more description and a row template; see
+`webapp/billing/payment_views.py` for a whole one.
+
+Element ids follow the list's name: `<name>-results`, `<name>-body`, `<name>-poller`,
+`<name>-filters`; rows are `<singular>-<id>`. Endpoints are `<singular>_row`, `<name>_poll`,
+`<singular>_sync`, `<singular>_unsync` and `<singular>_history` on the page's blueprint.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, get_template_attribute, redirect, render_template, url_for
+from flask_htmx.constants import HTMX_STOP_POLLING
+from sqlalchemy import Select
+
+from ..extensions import db
+from ..htmx import is_fragment_request
+from ..scoping import get_or_404
+from .paging import paginate
+from .query_args import ChoiceFilter, filter_args, parse_watch, search_term
+from .responses import created_row_response, oob_row, start_sync_action, sync_history
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column heading of the table; `css` is "num" for amounts."""
+
+    label: str
+    css: str = ""
+
+
+def _no_row_context(records: list) -> dict:
+    return {}
+
+
+@dataclass
+class SyncedList:
+    name: str  # plural, as in the element ids and the "No invoices match" line
+    singular: str  # as in the row ids, the URL's `<singular>_id` and the endpoints
+    model: type
+    endpoint: str  # the page's endpoint, e.g. "billing.payments"
+    select: Callable[[], Select]  # the firm's rows with everything a row shows, in one query
+    order_by: tuple
+    search_column: object  # what the Search box matches (case-insensitive, anywhere)
+    columns: tuple[Column, ...]
+    row_template: str  # renders `record` as one <tr>
+    new_label: str
+    new_endpoint: str
+    empty_text: str
+    history_title: Callable[[object], str]
+    filters: tuple[ChoiceFilter, ...] = ()
+    title: str = ""  # the <title>; the name, capitalised, unless given
+    heading: str = ""  # the <h1>; the title unless given
+    path: str | None = None  # the page's URL on its blueprint; "/<name>" unless given
+    actions: tuple[str, ...] = ("sync", "unsync")
+    search_placeholder: str = "Client name"
+    tabs_template: str | None = None
+    history_template: str | None = None  # more of the history dialog, e.g. a payment's refunds
+    # Values some rows need beyond the record, computed once for all rows shown.
+    row_context: Callable[[list], dict] = field(default=_no_row_context)
+
+    def __post_init__(self):
+        self.title = self.title or self.name.capitalize()
+        self.heading = self.heading or self.title
+        self.path = f"/{self.name}" if self.path is None else self.path
+
+    # Registration ------------------------------------------------------------------------------
+
+    def register(self, bp: Blueprint) -> None:
+        """Add the list's views to its blueprint (the page itself under `endpoint`)."""
+        one = f"{self.path}/<int:record_id>"
+        bp.add_url_rule(self.path or "/", self.endpoint.split(".")[1], self.page_view)
+        bp.add_url_rule(f"{one}/row", f"{self.singular}_row", self.row_view)
+        bp.add_url_rule(f"{self.path}/poll", f"{self.name}_poll", self.poll_view)
+        for action in self.actions:
+            bp.add_url_rule(
+                f"{one}/{action}",
+                f"{self.singular}_{action}",
+                self._action_view(action),
+                methods=["POST"],
+            )
+        bp.add_url_rule(f"{one}/history", f"{self.singular}_history", self.history_view)
+
+    def url(self, what: str, record=None) -> str:
+        """The URL of one of the list's views ("row", "sync", "history", ...) for `record`."""
+        blueprint = self.endpoint.split(".")[0]
+        if what == "poll":
+            return url_for(f"{blueprint}.{self.name}_poll")
+        return url_for(f"{blueprint}.{self.singular}_{what}", record_id=record.id)
+
+    # Views ---------------------------------------------------------------------------------------
+
+    def page_view(self):
+        """The list page, or only its results (and the poller) when htmx asks for them."""
+        query = self._filtered(self.select()).order_by(*self.order_by)
+        # The same joins, for the filters; the loader options do not apply to bare ids.
+        ids = self._filtered(self.select().with_only_columns(self.model.id))
+        page = paginate(query, ids)
+        context = dict(
+            kit=self,
+            page=page,
+            args=filter_args("q", *(choice.name for choice in self.filters)),
+            q=search_term(),
+            selected={choice.name: choice.selected() for choice in self.filters},
+            tab=self.name,
+            **self.row_context(page.items),
+        )
+        if is_fragment_request(f"{self.name}-results"):
+            results = render_template("synced_lists/_results.html", **context)
+            return results + self.render_poller(page.any_pending)
+        return render_template("synced_lists/page.html", **context)
+
+    def row_view(self, record_id: int):
+        """One row (after a cancelled dialog, or to refresh it)."""
+        record = get_or_404(self.model, record_id)
+        if not is_fragment_request():
+            return redirect(url_for(self.endpoint))
+        return self.render_row(record)
+
+    def poll_view(self):
+        """Out-of-band rows for the watched rows whose status changed.
+
+        204 nothing changed (keep polling); 200 some changed and some are still pending;
+        286 nothing is pending any more (the rows are still swapped in, then polling stops).
+        """
+        if not is_fragment_request():
+            return redirect(url_for(self.endpoint))
+        watched = parse_watch()
+        records = (
+            list(db.session.execute(self.select().where(self.model.id.in_(watched))).scalars())
+            if watched
+            else []
+        )
+        changed = [record for record in records if record.qbo_status.value != watched[record.id]]
+        pending = any(not record.qbo_status.is_final for record in records)
+        if not changed:
+            return ("", 204) if pending else ("", HTMX_STOP_POLLING)
+        context = self.row_context(changed)
+        body = "".join(oob_row(self.render_row(r, oob=True, context=context)) for r in changed)
+        return body, 200 if pending else HTMX_STOP_POLLING
+
+    def _action_view(self, action: str):
+        def start(record_id: int):
+            record = get_or_404(self.model, record_id)
+            return start_sync_action(
+                record, action, self.render_row, self.render_poller, url_for(self.endpoint)
+            )
+
+        start.__name__ = f"{self.singular}_{action}"
+        start.__doc__ = f"Start the {action} of one {self.singular}; its row, then the poller."
+        return start
+
+    def history_view(self, record_id: int):
+        """The row's sync-history dialog."""
+        record = get_or_404(self.model, record_id)
+        extra = {self.singular: record}
+        return sync_history(record, self.history_title(record), self.history_template, **extra)
+
+    # Pieces the family's own views use -----------------------------------------------------------
+
+    def render_row(self, record, oob=False, added=False, context: dict | None = None) -> str:
+        context = self.row_context([record]) if context is None else context
+        html = render_template(
+            self.row_template, kit=self, record=record, oob=oob, added=added, **context
+        )
+        return html.strip()  # the <tr> must come first in action responses
+
+    def render_poller(self, active=True, oob=True) -> str:
+        # str(): the macro returns Markup, and str + Markup would escape the str.
+        return str(get_template_attribute("macros/lists.html", "poller")(self, active, oob))
+
+    def created_response(self, record, message: str, level="success", rearm_poller=True):
+        """A new row for the top of the table, the dialog closed and a toast."""
+        extra = self.render_poller() if rearm_poller else ""
+        row_html = self.render_row(record, added=True)
+        return created_row_response(row_html, f"{self.name}-body", message, extra, level)
+
+    def _filtered(self, query: Select) -> Select:
+        for choice in self.filters:
+            query = choice.apply(query)
+        if q := search_term():
+            query = query.where(self.search_column.icontains(q, autoescape=True))
+        return query
