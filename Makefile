@@ -6,10 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-sqlite test-postgres lint format bench clean
 
-$(STAMP): requirements.txt
+# One venv for the demo and the tests: the runtime (requirements.txt) plus the demo's Redis binary
+# and the test tools (requirements-dev.txt). A production install takes requirements.txt alone.
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 run: $(STAMP)
