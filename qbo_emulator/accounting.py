@@ -148,9 +148,7 @@ def read_preferences(realm):
 
 
 def run_query(books, text: str) -> dict:
-    parsed = query.parse(text)
-    objs = books.render(parsed.entity, books.all(parsed.entity))
-    return {"QueryResponse": query.run(parsed, objs)}
+    return {"QueryResponse": query.execute(books, query.parse(text))}
 
 
 @bp.route("/query", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from flask import Flask, request
 from . import webhooks
 from .clock import SystemClock
 from .control import Control
+from .entities import indexed_fields, rebuild_indexes
 from .faults import QBOFault, fault_response, new_tid, system_error
 from .limits import Throttle
 from .seed import DEMO_COMPANY, create_company
@@ -43,7 +44,9 @@ class EmulatorState:
     def __init__(self, app: Flask, clock):
         config = app.config
         self.clock = clock
-        self.store = Store(config["DATABASE"], clock)
+        self.store = Store(config["DATABASE"], clock, indexed_fields())
+        if self.store.needs_reindex():
+            rebuild_indexes(self.store, clock)
         self.rng = random.Random(config["RANDOM_SEED"])
         self.throttle = Throttle(clock, config["THROTTLE_LIMITS"])
         self.dispatcher = webhooks.Dispatcher(

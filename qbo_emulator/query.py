@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from . import index
 from .clock import parse_datetime
 from .entities import REGISTRY
 from .faults import QBOFault
+from .index import field_value
 
 TOKEN = re.compile(
     r"""\s*(?:
@@ -21,8 +23,6 @@ TOKEN = re.compile(
     re.VERBOSE,
 )
 DEFAULT_MAX, HARD_MAX = 100, 1000
-# Sub-fields compared when a query names an object-valued property.
-OBJECT_KEYS = ("value", "Address", "FreeFormNumber")
 
 
 def parse_error(detail: str) -> QBOFault:
@@ -181,15 +181,7 @@ def parse(text: str) -> Query:
     return _Parser(text).parse()
 
 
-def _field(obj: dict, name: str):
-    value = obj
-    for part in name.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    if isinstance(value, dict):
-        for key in OBJECT_KEYS:
-            if key in value:
-                return value[key]
-    return value
+_field = field_value
 
 
 def _coerce(actual, wanted, name: str):
@@ -270,3 +262,22 @@ def run(query: Query, objs: list[dict]) -> dict:
     if not page:
         return {}
     return {query.entity: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def execute(books, query: Query) -> dict:
+    """Answer a parsed query reading only the objects it can match (see index.py).
+
+    No WHERE and no ORDERBY: COUNT(*) and the page come straight from the Id-ordered index.
+    `=` / `IN` on Id or an indexed field: only the candidate objects are read and checked.
+    Anything else (ranges, LIKE, computed fields alone): every object of the entity is read.
+    """
+    store, realm, entity = books.store, books.realm_id, query.entity
+    if not query.where and not query.order:
+        if query.count:
+            return {"totalCount": store.count(realm, entity)}
+        objs = store.page(realm, entity, query.start - 1, query.max_results)
+        page = books.render(entity, objs)
+        return {entity: page, "startPosition": query.start, "maxResults": len(page)} if page else {}
+    ids = index.candidates(store, realm, entity, query.where, REGISTRY[entity].indexed())
+    objs = books.all(entity) if ids is None else store.get_many(realm, entity, ids)
+    return run(query, books.render(entity, objs))

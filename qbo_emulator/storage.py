@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 
+from . import index
 from .clock import utc_iso
 
 SCHEMA = """
@@ -55,7 +56,8 @@ CREATE TABLE IF NOT EXISTS request_log (
 class Store:
     """All emulator state, guarded by one lock."""
 
-    def __init__(self, path: str, clock):
+    def __init__(self, path: str, clock, indexed: dict | None = None):
+        """`indexed`: entity -> the fields kept in the `fields` index (see index.py)."""
         if path not in ("", ":memory:") and not path.startswith("file:"):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.clock = clock
@@ -66,11 +68,20 @@ class Store:
         self.conn.row_factory = sqlite3.Row
         self._depth = 0
         self._after_commit: list = []
+        self.indexed = indexed or {}
         with self.lock:
             # WAL + NORMAL: far fewer fsyncs; an emulator can afford to lose the last write on a crash.
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript(SCHEMA)
+            self.conn.executescript(index.SCHEMA)
+
+    def needs_reindex(self) -> bool:
+        """True when the data file predates the current index tables (they are then rebuilt)."""
+        return self.one("PRAGMA user_version")[0] < index.VERSION
+
+    def mark_indexed(self) -> None:
+        self.execute(f"PRAGMA user_version = {index.VERSION}")
 
     @contextmanager
     def tx(self):
@@ -176,6 +187,34 @@ class Store:
         )
         return bool(row and row["deleted"])
 
+    def get_many(self, realm_id: str, entity: str, ids) -> list[dict]:
+        """Live objects with these ids, in Id order."""
+        rows = []
+        for part in index.chunks(sorted(set(map(str, ids)))):
+            marks = ",".join("?" * len(part))
+            rows += self.all(
+                f"SELECT id, data FROM entities WHERE realm_id = ? AND entity = ? AND deleted = 0 "
+                f"AND id IN ({marks})",
+                (realm_id, entity, *part),
+            )
+        rows.sort(key=lambda r: int(r["id"]) if r["id"].isdigit() else 0)
+        return [json.loads(r["data"]) for r in rows]
+
+    def count(self, realm_id: str, entity: str) -> int:
+        return self.one(
+            "SELECT COUNT(*) FROM entities WHERE realm_id = ? AND entity = ? AND deleted = 0",
+            (realm_id, entity),
+        )[0]
+
+    def page(self, realm_id: str, entity: str, offset: int, limit: int) -> list[dict]:
+        """Live objects in Id order, `limit` of them from `offset` (uses the entities_in_order index)."""
+        rows = self.all(
+            "SELECT data FROM entities WHERE realm_id = ? AND entity = ? AND deleted = 0 "
+            "ORDER BY CAST(id AS INTEGER) LIMIT ? OFFSET ?",
+            (realm_id, entity, limit, offset),
+        )
+        return [json.loads(r["data"]) for r in rows]
+
     def list(self, realm_id: str, entity: str, include_deleted: bool = False) -> list[dict]:
         sql = "SELECT data, deleted FROM entities WHERE realm_id = ? AND entity = ?"
         if not include_deleted:
@@ -198,16 +237,20 @@ class Store:
         return [(json.loads(r["data"]), bool(r["deleted"])) for r in rows]
 
     def put(self, realm_id: str, entity: str, obj: dict, deleted: bool = False) -> None:
-        self.execute(
-            "INSERT INTO entities (realm_id, entity, id, data, deleted, updated_at) VALUES (?,?,?,?,?,?) "
-            "ON CONFLICT (realm_id, entity, id) DO UPDATE SET data = excluded.data, "
-            "deleted = excluded.deleted, updated_at = excluded.updated_at",
-            (realm_id, entity, str(obj["Id"]), json.dumps(obj), int(deleted), self.now_iso()),
-        )
+        """Store one object and its index rows (a deleted one is kept as a tombstone, unindexed)."""
+        with self.lock:
+            self.execute(
+                "INSERT INTO entities (realm_id, entity, id, data, deleted, updated_at) VALUES (?,?,?,?,?,?) "
+                "ON CONFLICT (realm_id, entity, id) DO UPDATE SET data = excluded.data, "
+                "deleted = excluded.deleted, updated_at = excluded.updated_at",
+                (realm_id, entity, str(obj["Id"]), json.dumps(obj), int(deleted), self.now_iso()),
+            )
+            index.write(self, realm_id, entity, obj, deleted, self.indexed.get(entity, ()))
 
     def wipe_company(self, realm_id: str) -> None:
         with self.tx():
             self.execute("DELETE FROM entities WHERE realm_id = ?", (realm_id,))
+            index.wipe(self, realm_id)
             self.execute("DELETE FROM requestids WHERE realm_id = ?", (realm_id,))
             self.execute(
                 "UPDATE companies SET next_id = 100, next_doc = 1001, faults = '{}' WHERE realm_id = ?",

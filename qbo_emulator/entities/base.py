@@ -7,9 +7,10 @@ subclasses registered in `REGISTRY`.
 from __future__ import annotations
 
 import copy
+import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .. import faults
+from .. import faults, index
 from ..clock import qbo_date, qbo_datetime
 
 REGISTRY: dict[str, Rules] = {}
@@ -51,6 +52,17 @@ class Rules:
     voidable = False
     readonly = ("Id", "SyncToken", "MetaData", "domain", "sparse")
     filterable: tuple[str, ...] = ()
+    # Filterable fields filled in by `decorate` when read, not stored: never indexed.
+    computed: tuple[str, ...] = ()
+
+    def indexed(self) -> tuple[str, ...]:
+        """Stored filterable fields kept in the `fields` index (Id is the primary key already)."""
+        skip = ("Id",) + self.computed
+        return tuple(f for f in self.filterable if f not in skip and not f.startswith("MetaData."))
+
+    def contributions(self, books: Books, obj: dict) -> dict:
+        """What this live object adds to customer and account balances ({"Account:4": Decimal})."""
+        return {}
 
     def prepare(self, books: Books, obj: dict, old: dict | None) -> dict:
         return obj
@@ -66,6 +78,10 @@ class Rules:
 
     def decorate(self, books: Books, objs: list[dict]) -> list[dict]:
         return objs
+
+
+def indexed_fields() -> dict[str, tuple[str, ...]]:
+    return {name: rules.indexed() for name, rules in REGISTRY.items()}
 
 
 class Books:
@@ -90,7 +106,22 @@ class Books:
         return self.store.get(self.realm_id, entity, str(entity_id))
 
     def all(self, entity: str) -> list[dict]:
+        """Every live object of an entity: for pages and full scans, never for one write's checks."""
         return self.store.list(self.realm_id, entity)
+
+    def find(self, entity: str, field: str, value) -> list[dict]:
+        """Live objects whose indexed `field` equals `value` (trimmed, case-insensitive), in Id order."""
+        ids = index.find(self.store, self.realm_id, entity, field, index.literal_keys(value))
+        wanted = index.norm(value)
+        return [
+            obj
+            for obj in self.store.get_many(self.realm_id, entity, ids)
+            if index.norm(index.field_value(obj, field)) == wanted
+        ]
+
+    def balances(self, accounts: list[str]) -> dict[str, Decimal]:
+        """Running balances ("Customer:<id>", "Account:<id>") kept by the ledger index."""
+        return index.balances(self.store, self.realm_id, accounts)
 
     def rules(self, entity: str) -> Rules:
         return REGISTRY[entity]
@@ -152,8 +183,14 @@ class Books:
             obj["SyncToken"] = str(int(obj.get("SyncToken") or 0) + 1)
         self._stamp(obj, created=operation == "Create")
         self.store.put(self.realm_id, entity, obj)
+        self.index_balances(entity, obj)
         self.emit(entity, obj["Id"], operation)
         return obj
+
+    def index_balances(self, entity: str, obj: dict) -> None:
+        amounts = REGISTRY[entity].contributions(self, obj)
+        if amounts or REGISTRY[entity].kind == "txn":
+            index.set_contributions(self.store, self.realm_id, entity, str(obj["Id"]), amounts)
 
     def _check_version(self, entity: str, body: dict) -> dict:
         if not body.get("Id"):
@@ -237,3 +274,21 @@ class Books:
         if body.get("Id") and operation != "create":
             return self.update(entity, body)
         return self.create(entity, body)
+
+
+def rebuild_indexes(store, clock) -> None:
+    """Index every stored object again: a data file written before the index tables existed
+    (or by an older version of them) keeps working after an upgrade."""
+    with store.tx():
+        for table in index.INDEX_TABLES:
+            store.execute(f"DELETE FROM {table}")
+        rows = store.all("SELECT realm_id, entity, data, deleted FROM entities")
+        objs = [(r["realm_id"], r["entity"], json.loads(r["data"]), r["deleted"]) for r in rows]
+        for realm_id, entity, obj, deleted in objs:
+            fields = store.indexed.get(entity, ())
+            index.write(store, realm_id, entity, obj, bool(deleted), fields)
+        # Balances last: a deposit's share reads its payments, an invoice's the A/R account.
+        for realm_id, entity, obj, deleted in objs:
+            if not deleted and entity in REGISTRY:
+                Books(store, realm_id, clock, lambda *args: None).index_balances(entity, obj)
+        store.mark_indexed()

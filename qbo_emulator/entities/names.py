@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .. import faults
-from .base import USD, Books, Rules, register
+from . import ledger
+from .base import REGISTRY, USD, Books, Rules, register
 
 COMMON_FILTERS = ("Id", "MetaData.CreateTime", "MetaData.LastUpdatedTime")
 ACCOUNT_CLASSIFICATION = {
@@ -36,20 +37,19 @@ def _check_name_chars(obj: dict, fields) -> None:
 
 
 def _unique(books: Books, entities, field: str, value: str, own_id) -> None:
-    wanted = value.strip().lower()
+    """Refuse a name another live object already has (trimmed, case-insensitive), via the index."""
     for entity in entities:
-        for other in books.all(entity):
-            if (
-                str(other["Id"]) != str(own_id)
-                and str(other.get(field, "")).strip().lower() == wanted
-            ):
-                raise faults.duplicate_name()
+        if entity not in REGISTRY:
+            continue
+        if any(str(other["Id"]) != str(own_id) for other in books.find(entity, field, value)):
+            raise faults.duplicate_name()
 
 
 @register
 class CustomerRules(Rules):
     entity = "Customer"
     readonly = Rules.readonly + ("Balance", "BalanceWithJobs", "FullyQualifiedName")
+    computed = ("Balance",)
     filterable = COMMON_FILTERS + (
         "DisplayName",
         "GivenName",
@@ -106,11 +106,9 @@ class CustomerRules(Rules):
         return obj
 
     def decorate(self, books, objs):
-        from .payments import customer_balances
-
-        balances = customer_balances(books)
+        balances = ledger.balances_of(books, "Customer", objs)
         for obj in objs:
-            balance = balances.get(str(obj["Id"]), 0)
+            balance = balances[str(obj["Id"])]
             obj["Balance"] = float(balance)
             obj["BalanceWithJobs"] = float(balance)
         return objs
@@ -151,6 +149,7 @@ class ItemRules(Rules):
 @register
 class AccountRules(Rules):
     entity = "Account"
+    computed = ("CurrentBalance",)
     readonly = Rules.readonly + (
         "CurrentBalance",
         "CurrentBalanceWithSubAccounts",
@@ -196,11 +195,9 @@ class AccountRules(Rules):
         return obj
 
     def decorate(self, books, objs):
-        from .payments import account_balances
-
-        balances = account_balances(books)
+        balances = ledger.balances_of(books, "Account", objs)
         for obj in objs:
-            balance = float(balances.get(str(obj["Id"]), 0))
+            balance = float(balances[str(obj["Id"])])
             obj["CurrentBalance"] = balance
             obj["CurrentBalanceWithSubAccounts"] = balance
         return objs

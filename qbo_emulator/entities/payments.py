@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
-from .. import faults
+from .. import faults, index
+from . import ledger
 from .base import USD, Books, Rules, money, num, register
 from .names import COMMON_FILTERS
 from .sales import applied_to_invoice, refresh_invoice
@@ -15,21 +15,22 @@ DEPOSITABLE = ("Bank", "Other Current Asset")
 
 def undeposited_funds(books: Books) -> dict | None:
     """Find Undeposited Funds by its detail type, since users may rename it."""
-    for account in books.all("Account"):
-        if account.get("AccountSubType") == "UndepositedFunds":
-            return account
-    return None
+    found = [
+        a
+        for a in books.find("Account", "AccountSubType", "UndepositedFunds")
+        if a.get("AccountSubType") == "UndepositedFunds"
+    ]
+    return found[0] if found else None
 
 
 def deposit_of(books: Books, payment_id: str) -> dict | None:
-    """Return the live Deposit that includes this payment, if any."""
-    for deposit in books.all("Deposit"):
-        for line in deposit.get("Line", []):
-            for linked in line.get("LinkedTxn", []):
-                if linked.get("TxnType") == "Payment" and str(linked.get("TxnId")) == str(
-                    payment_id
-                ):
-                    return deposit
+    """Return the live Deposit that includes this payment, if any (through the links index)."""
+    for deposit_id, _ in index.linked_to(
+        books.store, books.realm_id, "Deposit", "Payment", str(payment_id)
+    ):
+        deposit = books.get("Deposit", deposit_id)
+        if deposit is not None:
+            return deposit
     return None
 
 
@@ -124,6 +125,9 @@ class PaymentRules(Rules):
         obj.setdefault("CurrencyRef", dict(USD))
         return obj
 
+    def contributions(self, books, obj):
+        return ledger.payment(books, obj)
+
     def after_write(self, books, obj, old):
         for invoice_id in sorted(linked_invoice_ids(obj) | linked_invoice_ids(old), key=int):
             refresh_invoice(books, invoice_id)
@@ -147,6 +151,9 @@ class DepositRules(Rules):
     kind = "txn"
     readonly = Rules.readonly + ("TotalAmt",)
     filterable = COMMON_FILTERS + ("TxnDate", "DepositToAccountRef", "TotalAmt")
+
+    def contributions(self, books, obj):
+        return ledger.deposit(books, obj)
 
     def prepare(self, books, obj, old):
         account = books.ref(obj, "DepositToAccountRef", "Account", required=True)
@@ -186,60 +193,3 @@ class DepositRules(Rules):
         obj.setdefault("TxnDate", books.today())
         obj.setdefault("CurrencyRef", dict(USD))
         return obj
-
-
-def customer_balances(books: Books) -> dict[str, Decimal]:
-    """Open invoice balances less unapplied payment credit, per customer id."""
-    balances: dict[str, Decimal] = defaultdict(Decimal)
-    for invoice in books.all("Invoice"):
-        balances[invoice["CustomerRef"]["value"]] += money(invoice.get("Balance", 0))
-    for payment in books.all("Payment"):
-        balances[payment["CustomerRef"]["value"]] -= money(payment.get("UnappliedAmt", 0))
-    return balances
-
-
-def account_balances(books: Books) -> dict[str, Decimal]:
-    """Derive each account's balance from the live transactions (a simplified ledger)."""
-    balances: dict[str, Decimal] = defaultdict(Decimal)
-    accounts = {str(a["Id"]): a for a in books.all("Account")}
-    receivable = next(
-        (a for a in accounts.values() if a.get("AccountType") == "Accounts Receivable"), None
-    )
-    items = {str(i["Id"]): i for i in books.all("Item")}
-
-    def income_of(line) -> str | None:
-        item = items.get(
-            str(((line.get("SalesItemLineDetail") or {}).get("ItemRef") or {}).get("value"))
-        )
-        return ((item or {}).get("IncomeAccountRef") or {}).get("value")
-
-    for invoice in books.all("Invoice"):
-        if receivable:
-            balances[str(receivable["Id"])] += money(invoice.get("Balance", 0))
-        for line in invoice.get("Line", []):
-            if line.get("DetailType") == "SalesItemLineDetail" and income_of(line):
-                balances[income_of(line)] += money(line.get("Amount", 0))
-    for payment in books.all("Payment"):
-        balances[payment["DepositToAccountRef"]["value"]] += money(payment.get("TotalAmt", 0))
-        if receivable:
-            balances[str(receivable["Id"])] -= money(payment.get("UnappliedAmt", 0))
-    for refund in books.all("RefundReceipt"):
-        balances[refund["DepositToAccountRef"]["value"]] -= money(refund.get("TotalAmt", 0))
-        for line in refund.get("Line", []):
-            if line.get("DetailType") == "SalesItemLineDetail" and income_of(line):
-                balances[income_of(line)] -= money(line.get("Amount", 0))
-    for deposit in books.all("Deposit"):
-        balances[deposit["DepositToAccountRef"]["value"]] += money(deposit.get("TotalAmt", 0))
-        for line in deposit.get("Line", []):
-            amount = money(line.get("Amount", 0))
-            for link in line.get("LinkedTxn", []):
-                payment = books.get("Payment", link.get("TxnId"))
-                if link.get("TxnType") == "Payment" and payment:
-                    balances[payment["DepositToAccountRef"]["value"]] -= amount
-            account_id = ((line.get("DepositLineDetail") or {}).get("AccountRef") or {}).get(
-                "value"
-            )
-            if account_id and account_id in accounts:
-                sign = -1 if accounts[account_id].get("Classification") == "Asset" else 1
-                balances[account_id] += sign * amount
-    return balances

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .. import faults
+from .. import faults, index
+from . import ledger
 from .base import USD, Books, Rules, money, num, register
 from .names import COMMON_FILTERS
 
@@ -23,7 +24,7 @@ def build_lines(books: Books, obj: dict, old: dict | None) -> Decimal:
     old_ids = {str(line.get("Id")) for line in (old or {}).get("Line", []) if line.get("Id")}
     next_id = max([int(i) for i in old_ids if i.isdigit()] + [0]) + 1
     lines, total = [], Decimal("0")
-    for index, raw in enumerate(sent):
+    for position, raw in enumerate(sent):
         if not isinstance(raw, dict) or raw.get("DetailType") in READ_ONLY_LINE_TYPES:
             continue
         line = dict(raw)
@@ -62,7 +63,7 @@ def build_lines(books: Books, obj: dict, old: dict | None) -> Decimal:
         if str(line.get("Id")) not in old_ids:
             line["Id"] = str(next_id)
             next_id += 1
-        line["LineNum"] = index + 1
+        line["LineNum"] = position + 1
         lines.append(line)
     obj["Line"] = lines
     return total
@@ -81,17 +82,13 @@ def has_sales_line(obj: dict) -> bool:
 def applied_to_invoice(books: Books, invoice_id: str, skip_payment: str | None = None):
     """Return (total applied, [payment ids]) for an invoice from all live payments."""
     applied, payment_ids = Decimal("0"), []
-    for payment in books.all("Payment"):
-        if skip_payment and str(payment["Id"]) == str(skip_payment):
+    links = index.linked_to(books.store, books.realm_id, "Payment", "Invoice", str(invoice_id))
+    for payment_id, amount in links:
+        if skip_payment and payment_id == str(skip_payment):
             continue
-        for line in payment.get("Line", []):
-            for linked in line.get("LinkedTxn", []):
-                if linked.get("TxnType") == "Invoice" and str(linked.get("TxnId")) == str(
-                    invoice_id
-                ):
-                    applied += money(line.get("Amount", 0))
-                    if str(payment["Id"]) not in payment_ids:
-                        payment_ids.append(str(payment["Id"]))
+        applied += money(amount)
+        if payment_id not in payment_ids:
+            payment_ids.append(payment_id)
     return applied, payment_ids
 
 
@@ -157,6 +154,9 @@ class InvoiceRules(Rules):
         obj.setdefault("CurrencyRef", dict(USD))
         return obj
 
+    def contributions(self, books, obj):
+        return ledger.invoice(books, obj)
+
     def before_delete(self, books, obj):
         if obj.get("LinkedTxn"):
             raise faults.business(
@@ -191,6 +191,9 @@ class RefundReceiptRules(Rules):
         "TotalAmt",
         "DepositToAccountRef",
     )
+
+    def contributions(self, books, obj):
+        return ledger.refund(books, obj)
 
     def prepare(self, books, obj, old):
         books.ref(obj, "CustomerRef", "Customer")
