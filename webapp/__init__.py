@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from .config import INSTANCE_DIR, Config
+from .config import INSTANCE_DIR, Config, check_secrets
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -18,6 +18,8 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    if not app.testing:
+        check_secrets(app.config)
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     from . import models  # noqa: F401  (registers the tables before Migrate looks at them)

@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -19,7 +21,8 @@ def env_int(name: str, default: int) -> int:
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    # No default: create_app() refuses to start without a real one (see check_secrets).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ledgerbridge.db'}"
     )
@@ -44,7 +47,8 @@ class Config:
     QBO_WEBHOOK_VERIFIER_TOKEN = os.environ.get("QBO_WEBHOOK_VERIFIER_TOKEN", "")
     QBO_MINOR_VERSION = env_int("QBO_MINOR_VERSION", 75)
     QBO_TIMEOUT_SECONDS = float(os.environ.get("QBO_TIMEOUT_SECONDS", "20"))
-    # Fernet key (urlsafe base64, 32 bytes) for OAuth tokens at rest; derived from SECRET_KEY when unset.
+    # Fernet key (urlsafe base64, 32 bytes) for OAuth tokens at rest; derived from SECRET_KEY when
+    # unset, which check_secrets() makes sure is not guessable.
     TOKEN_ENCRYPTION_KEY = os.environ.get("TOKEN_ENCRYPTION_KEY", "")
     # Seconds between RQ retries of a sync after a 429, a 5xx or a timeout; one retry per value.
     QBO_RETRY_INTERVALS = [
@@ -70,3 +74,37 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     REDIS_URL = "redis://127.0.0.1:1/0"  # tests that need Redis pass their own
+
+
+# Values that have been defaults or examples somewhere: anyone can sign a session cookie with them.
+PLACEHOLDER_SECRETS = {"dev-only-change-me", "change-me", "changeme", "secret", "test-secret"}
+MIN_SECRET_LENGTH = 32
+MAKE_ONE = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class InsecureConfig(RuntimeError):
+    """The app would run with a secret an attacker can guess; it refuses to start."""
+
+
+def check_secrets(config) -> None:
+    """Refuse a missing, placeholder or short SECRET_KEY and a malformed TOKEN_ENCRYPTION_KEY.
+
+    Whoever knows SECRET_KEY can sign a session cookie for any user, and, when
+    TOKEN_ENCRYPTION_KEY is unset, decrypt the QuickBooks tokens derived from it. The demo
+    (`make run`) generates its own secrets; tests set TESTING and are exempt.
+    """
+    secret = config.get("SECRET_KEY") or ""
+    if secret in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise InsecureConfig(
+            f"SECRET_KEY is unset, a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
+            f"set it to a random value, for example the output of: {MAKE_ONE}"
+        )
+    token_key = config.get("TOKEN_ENCRYPTION_KEY")
+    if token_key:
+        try:
+            Fernet(token_key)
+        except (ValueError, TypeError) as error:
+            raise InsecureConfig(
+                "TOKEN_ENCRYPTION_KEY must be a Fernet key (urlsafe base64 of 32 random bytes): "
+                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            ) from error

@@ -45,7 +45,7 @@ CHROMIUM_ARGS = [
 ]
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SECRET_KEY = "browser-tests-secret"
+SECRET_KEY = "browser-tests-secret-never-used-in-production"
 
 
 @pytest.hookimpl(tryfirst=True)

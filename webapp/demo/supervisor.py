@@ -139,7 +139,8 @@ class Demo:
         self.logs.mkdir(exist_ok=True)
         for key, value in demo_secrets().items():
             self.env.setdefault(key, value)
-        self.app = app = create_app()
+        # This process migrates and seeds with the same secrets the web server and worker get.
+        self.app = app = create_app({"SECRET_KEY": self.env["SECRET_KEY"]})
         with app.app_context():
             upgrade()
             result = seed_demo()
