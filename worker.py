@@ -15,6 +15,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from webapp import create_app
+from webapp.config import check_secrets
 from webapp.extensions import db
 
 SWEEP_JOB = "webapp.quickbooks.sweeper.sweep_stuck_rows"
@@ -47,6 +48,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     app = create_app()
+    check_secrets(app.config)  # jobs encrypt QuickBooks tokens with a key derived from it
     with app.app_context():
         import webapp.quickbooks.jobs  # noqa: F401  (preload: forked jobs start warm)
         import webapp.quickbooks.sweeper  # noqa: F401

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from .config import INSTANCE_DIR, Config, check_secrets
+from .config import INSTANCE_DIR, Config, ephemeral_secret_if_unset
 
 
 def create_app(config: type[Config] | dict | None = None) -> Flask:
@@ -18,8 +18,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
-    if not app.testing:
-        check_secrets(app.config)
+    ephemeral_secret_if_unset(app)
     INSTANCE_DIR.mkdir(exist_ok=True)
 
     from . import models  # noqa: F401  (registers the tables before Migrate looks at them)

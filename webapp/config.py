@@ -1,6 +1,8 @@
 """Configuration read from the environment, with defaults that run the offline demo."""
 
+import logging
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -21,7 +23,7 @@ def env_int(name: str, default: int) -> int:
 
 
 class Config:
-    # No default: create_app() refuses to start without a real one (see check_secrets).
+    # No default: wsgi.py and worker.py refuse to start without a real one (check_secrets).
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ledgerbridge.db'}"
@@ -89,12 +91,14 @@ class InsecureConfig(RuntimeError):
 def check_secrets(config) -> None:
     """Refuse a missing, placeholder or short SECRET_KEY and a malformed TOKEN_ENCRYPTION_KEY.
 
-    Whoever knows SECRET_KEY can sign a session cookie for any user, and, when
-    TOKEN_ENCRYPTION_KEY is unset, decrypt the QuickBooks tokens derived from it. The demo
-    (`make run`) generates its own secrets; tests set TESTING and are exempt.
+    Whoever knows SECRET_KEY can sign a session cookie for any user and, when
+    TOKEN_ENCRYPTION_KEY is unset, decrypt the QuickBooks tokens, whose key is derived from it.
+    The entry points of a deployment call this: wsgi.py (gunicorn, `flask --app wsgi`) and
+    worker.py. The demo (`make run`) generates its own secrets and passes them to both.
     """
     secret = config.get("SECRET_KEY") or ""
-    if secret in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+    unset = config.get("SECRET_KEY_IS_EPHEMERAL", False)
+    if unset or secret in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH:
         raise InsecureConfig(
             f"SECRET_KEY is unset, a placeholder or shorter than {MIN_SECRET_LENGTH} characters; "
             f"set it to a random value, for example the output of: {MAKE_ONE}"
@@ -108,3 +112,15 @@ def check_secrets(config) -> None:
                 "TOKEN_ENCRYPTION_KEY must be a Fernet key (urlsafe base64 of 32 random bytes): "
                 "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
             ) from error
+
+
+def ephemeral_secret_if_unset(app) -> None:
+    """A bare create_app() (a shell, an import check) without SECRET_KEY gets a random key that
+    lives as long as the process, so nothing ever signs with a known value."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        # Worker processes would derive another key: a deployment must set its own.
+        app.config["SECRET_KEY_IS_EPHEMERAL"] = True
+        logging.getLogger(__name__).warning(
+            "SECRET_KEY is unset: using a random key for this process only (wsgi.py refuses this)"
+        )
