@@ -19,6 +19,8 @@ from webapp.config import check_secrets
 from webapp.extensions import db
 
 SWEEP_JOB = "webapp.quickbooks.sweeper.sweep_stuck_rows"
+# Enqueues a CDC catch-up for each connected company that is due (see cdc_jobs.catch_up_all).
+CATCH_UP_JOB = "webapp.quickbooks.cdc_jobs.catch_up_all"
 
 
 def enqueue_sweep(app, redis: Redis) -> bool:
@@ -26,9 +28,9 @@ def enqueue_sweep(app, redis: Redis) -> bool:
     interval = app.config["QBO_SWEEP_INTERVAL_SECONDS"]
     if not redis.set("qbo:sweeper:last", "1", nx=True, ex=max(interval - 1, 1)):
         return False
-    Queue(app.config["RQ_QUEUES"][0], connection=redis).enqueue(
-        SWEEP_JOB, job_timeout=app.config["JOB_TIMEOUT"], result_ttl=60
-    )
+    queue = Queue(app.config["RQ_QUEUES"][0], connection=redis)
+    for job in (SWEEP_JOB, CATCH_UP_JOB):
+        queue.enqueue(job, job_timeout=app.config["JOB_TIMEOUT"], result_ttl=60)
     return True
 
 
@@ -50,6 +52,7 @@ def main() -> None:
     app = create_app()
     check_secrets(app.config)  # jobs encrypt QuickBooks tokens with a key derived from it
     with app.app_context():
+        import webapp.quickbooks.cdc_jobs  # noqa: F401
         import webapp.quickbooks.jobs  # noqa: F401  (preload: forked jobs start warm)
         import webapp.quickbooks.sweeper  # noqa: F401
         import webapp.quickbooks.webhook_jobs  # noqa: F401

@@ -68,6 +68,9 @@ class Config:
     QBO_SERVICE_ITEM_NAME = os.environ.get("QBO_SERVICE_ITEM_NAME", "Services")
     # How often worker.py runs the sweeper that revives rows stuck in Syncing…/Unsyncing….
     QBO_SWEEP_INTERVAL_SECONDS = env_int("QBO_SWEEP_INTERVAL_SECONDS", 60)
+    # How often the worker catches every connected company up with QBO's changes (CDC), in
+    # case a webhook was lost; webhooks stay the fast path.
+    QBO_CDC_INTERVAL_SECONDS = env_int("QBO_CDC_INTERVAL_SECONDS", 900)
 
 
 class TestConfig(Config):

@@ -1,8 +1,11 @@
-"""Intuit webhooks: verify `intuit-signature`, answer at once, re-read changed objects in a job.
+"""Intuit webhooks: verify `intuit-signature`, store each event, answer, catch up in a job.
 
-Both payload formats are accepted (qbo-api.md section 7): the legacy `eventNotifications`
-object and the CloudEvents array. Only Payment, Invoice and RefundReceipt events matter here:
-a synced row whose object was deleted (or voided) in QBO becomes Not synced with a message.
+Both payload formats are accepted (docs/quickbooks.md, webhooks): the CloudEvents array Intuit
+sends today and the legacy `eventNotifications` object. Events are stored in the inbox
+(QboWebhookEvent) before the delivery is answered 200, deduplicated by event id, so a delivery
+Intuit repeats is stored once and none is lost if the queue or QBO is away. The job then runs a
+CDC catch-up for the company, which applies the changes by their own time and version, so the
+order deliveries arrive in does not matter.
 """
 
 from __future__ import annotations
@@ -12,16 +15,23 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import UTC, datetime
 
 from flask import current_app
 from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ..queue import enqueue_job
+from ..extensions import db
+from ..models import QboWebhookEvent
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_JOB = "webapp.quickbooks.webhook_jobs.process_webhook_events"
-WATCHED = {"payment": "Payment", "invoice": "Invoice", "refundreceipt": "RefundReceipt"}
+WATCHED = {
+    "customer": "Customer",
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "refundreceipt": "RefundReceipt",
+}
 
 
 def signature(verifier_token: str, body: bytes) -> str:
@@ -41,41 +51,116 @@ def _dicts(value) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _time(text) -> datetime | None:
+    if not text:
+        return None
+    value = str(text).replace("Z", "+00:00")
+    # Legacy events write the offset without a colon (2015-10-05T14:42:19-0700).
+    if len(value) > 5 and value[-5] in "+-" and value[-4:].isdigit():
+        value = f"{value[:-2]}:{value[-2:]}"
+    # CloudEvents times carry nanoseconds; Python reads at most microseconds.
+    head, dot, rest = value.partition(".")
+    if dot:
+        digits = "".join(c for c in rest if c.isdigit())
+        value = f"{head}.{digits[:6]}{rest[len(digits) :]}"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _legacy_id(realm: str, entity: dict) -> str:
+    """Legacy events have no id: their content is their identity (a repeat is the same text)."""
+    key = "|".join(
+        str(entity.get(k, "")) for k in ("name", "id", "operation", "lastUpdated", "deletedId")
+    )
+    return "legacy:" + hashlib.sha256(f"{realm}|{key}".encode()).hexdigest()[:48]
+
+
 def parse_events(payload) -> list[dict]:
-    """Flatten either format into [{"realm", "entity", "id", "operation"}] for watched entities."""
+    """Flatten either format into events for watched entities.
+
+    Returns:
+        [{"event_id", "realm", "entity", "id", "operation", "occurred_at"}]
+    """
     events = []
     if isinstance(payload, dict):
         for note in _dicts(payload.get("eventNotifications")):
             realm = str(note.get("realmId", ""))
             change = note.get("dataChangeEvent")
             for entity in _dicts(change.get("entities") if isinstance(change, dict) else None):
-                name = str(entity.get("name", ""))
-                if name.lower() in WATCHED:
+                name = str(entity.get("name", "")).lower()
+                if name in WATCHED:
                     events.append(
                         {
+                            "event_id": _legacy_id(realm, entity),
                             "realm": realm,
-                            "entity": WATCHED[name.lower()],
+                            "entity": WATCHED[name],
                             "id": str(entity.get("id", "")),
                             "operation": str(entity.get("operation", "")).lower(),
+                            "occurred_at": _time(entity.get("lastUpdated")),
                         }
                     )
     else:
         for event in _dicts(payload):
             parts = str(event.get("type", "")).split(".")  # qbo.payment.deleted.v1
             if len(parts) >= 3 and parts[1] in WATCHED:
+                realm = str(event.get("intuitaccountid", ""))
+                event_id = str(event.get("id") or "") or _legacy_id(realm, event)
                 events.append(
                     {
-                        "realm": str(event.get("intuitaccountid", "")),
+                        "event_id": f"ce:{event_id}"[:120],
+                        "realm": realm,
                         "entity": WATCHED[parts[1]],
                         "id": str(event.get("intuitentityid", "")),
                         "operation": parts[2],
+                        "occurred_at": _time(event.get("time")),
                     }
                 )
     return [e for e in events if e["realm"] and e["id"]]
 
 
+def store_events(events: list[dict]) -> set[str]:
+    """Add the events to the inbox, once each, and commit.
+
+    Returns:
+        The realms that got a new event (a repeat delivery adds nothing).
+    """
+    ids = [e["event_id"] for e in events]
+    known = set(
+        db.session.execute(
+            db.select(QboWebhookEvent.event_id).where(QboWebhookEvent.event_id.in_(ids))
+        ).scalars()
+    )
+    realms = set()
+    for event in events:
+        if event["event_id"] in known:
+            continue
+        known.add(event["event_id"])
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    QboWebhookEvent(
+                        event_id=event["event_id"],
+                        realm_id=event["realm"][:64],
+                        entity=event["entity"],
+                        entity_id=event["id"][:64],
+                        operation=event["operation"][:16],
+                        occurred_at=event["occurred_at"],
+                    )
+                )
+        except IntegrityError:
+            continue  # the same event, stored a moment ago by a concurrent delivery
+        realms.add(event["realm"])
+    db.session.commit()
+    return realms
+
+
 def accept_webhook(body: bytes, sent_signature: str):
     """Return the HTTP answer for one delivery; the work happens in a job."""
+    from .cdc_jobs import request_inbox_processing
+
     token = current_app.config.get("QBO_WEBHOOK_VERIFIER_TOKEN", "")
     if not verify(token, body, sent_signature):
         return {"error": "invalid signature"}, 401
@@ -84,11 +169,19 @@ def accept_webhook(body: bytes, sent_signature: str):
     except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
         return {"error": "body is not JSON"}, 400
     events = parse_events(payload)
-    if events:
+    if not events:
+        return {"accepted": 0}, 200
+    try:
+        realms = store_events(events)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        # Not 200, so Intuit delivers again later.
+        log.warning("could not store webhook events: %s", error)
+        return {"error": "could not store the events"}, 503
+    for realm in sorted(realms):
         try:
-            enqueue_job(WEBHOOK_JOB, events)
+            request_inbox_processing(realm)
         except RedisError as error:
-            # Not 200, so Intuit delivers again later.
-            log.warning("could not enqueue webhook events: %s", error)
-            return {"error": "queue unavailable"}, 503
+            # The events are stored: the scheduled catch-up processes them.
+            log.warning("could not enqueue webhook processing for %s: %s", realm, error)
     return {"accepted": len(events)}, 200

@@ -1,0 +1,97 @@
+"""Count the calls made to each QBO company, per month and kind.
+
+Intuit meters data-out calls (queries, reads, CDC) for apps in its partner program, while
+creates, updates and deletes are not metered (docs/quickbooks.md). The Settings page shows the
+counts so a firm sees what its sync costs. Each client counts in memory and adds its counts
+to the database once, when it is closed, in a transaction of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from ..extensions import db
+from ..models import QboCallCount, utcnow
+
+log = logging.getLogger(__name__)
+
+KINDS = ("query", "read", "cdc", "create", "update", "delete")
+METERED = ("query", "read", "cdc")
+
+
+def kind_of(method: str, path: str, params: dict | None = None, body=None) -> str:
+    """Which kind of call a request is, from its method, path and parameters."""
+    head = path.split("/", 1)[0].lower()
+    if head == "cdc":
+        return "cdc"
+    if head == "query":
+        return "query"
+    if method.upper() == "GET":
+        return "read"
+    operation = str((params or {}).get("operation") or "").lower()
+    if operation == "delete":
+        return "delete"
+    if operation or (isinstance(body, dict) and body.get("Id")):
+        return "update"  # full and sparse updates, voids
+    return "create"
+
+
+class CallMeter:
+    """Counts one client's calls; `flush` adds them to the company's monthly totals."""
+
+    def __init__(self, realm_id: str):
+        self.realm_id = realm_id
+        self.counts: Counter = Counter()
+
+    def count(self, method: str, path: str, params=None, body=None) -> None:
+        self.counts[kind_of(method, path, params, body)] += 1
+
+    def flush(self) -> None:
+        if not self.counts:
+            return
+        counts, self.counts = self.counts, Counter()
+        try:
+            add_counts(self.realm_id, counts)
+        except SQLAlchemyError as error:
+            # A count is not worth failing a sync for; the calls themselves went through.
+            log.warning("could not record QBO call counts for %s: %s", self.realm_id, error)
+
+
+def add_counts(realm_id: str, counts: Counter, month: str | None = None) -> None:
+    month = month or utcnow().strftime("%Y-%m")
+    table = QboCallCount.__table__
+    with db.engine.begin() as conn:
+        for kind, number in counts.items():
+            where = (
+                (table.c.realm_id == realm_id) & (table.c.month == month) & (table.c.kind == kind)
+            )
+            done = conn.execute(
+                update(table).where(where).values(count=table.c.count + number)
+            ).rowcount
+            if done:
+                continue
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(table).values(
+                            realm_id=realm_id, month=month, kind=kind, count=number
+                        )
+                    )
+            except IntegrityError:  # another worker inserted it first
+                conn.execute(update(table).where(where).values(count=table.c.count + number))
+
+
+def monthly_counts(realm_id: str, month: str | None = None) -> dict[str, int]:
+    """{kind: calls} for the company this month (every kind present, zero when none)."""
+    month = month or utcnow().strftime("%Y-%m")
+    rows = db.session.execute(
+        select(QboCallCount.kind, QboCallCount.count).where(
+            QboCallCount.realm_id == realm_id, QboCallCount.month == month
+        )
+    ).all()
+    found = dict(rows)
+    return {kind: found.get(kind, 0) for kind in KINDS}

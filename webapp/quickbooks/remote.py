@@ -1,0 +1,256 @@
+"""Bring what QuickBooks changed into our rows: flag, import or ignore; never overwrite silently.
+
+Called with QBO objects that a CDC page or a bulk query already returned (no reads here).
+The order of arrival does not matter: an object older than the newest version the row has
+seen (by LastUpdatedTime, then SyncToken) is ignored, and so is the same version twice.
+A row that a job holds (Syncing…/Unsyncing…) is left to that job. Callers commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import date
+
+from ..billing.operations import AmountTooLarge, record_payment
+from ..extensions import db
+from ..models import (
+    PENDING_STATUSES,
+    ClientAccount,
+    Invoice,
+    Payment,
+    PaymentMethod,
+    PaymentSource,
+    Refund,
+    RemoteState,
+    SyncStatus,
+)
+from .differences import (
+    DIFFERENCES,
+    is_deleted,
+    is_voided,
+    linked_invoice_ids,
+    money,
+    qbo_time,
+    sync_token,
+)
+from .mapping import MARKER_PREFIX
+from .sync import history, mark_synced, mark_unsynced
+
+log = logging.getLogger(__name__)
+
+# The QBO entities whose changes matter to us, and the model each one maps to.
+ENTITY_MODELS = {
+    "Customer": ClientAccount,
+    "Invoice": Invoice,
+    "Payment": Payment,
+    "RefundReceipt": Refund,
+}
+ACTION = "quickbooks"  # the history action for changes made in QuickBooks
+
+
+def apply_objects(firm_id: int, realm_id: str, entity: str, objects: list[dict]) -> Counter:
+    """Apply QBO's current copies of `entity` objects to the firm's rows.
+
+    Returns:
+        How many objects ended how ("flagged", "deleted", "imported", "linked", "same", ...).
+    """
+    model = ENTITY_MODELS[entity]
+    outcome = Counter()
+    ids = [str(obj.get("Id")) for obj in objects if obj.get("Id") is not None]
+    rows = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in db.session.execute(
+            db.select(model).where(
+                model.firm_id == firm_id,
+                model.qbo_realm_id == realm_id,
+                model.qbo_id.in_(chunk),
+            )
+        ).scalars():
+            rows.setdefault(row.qbo_id, []).append(row)
+    for obj in objects:
+        matched = rows.get(str(obj.get("Id")), [])
+        if not matched:
+            if entity == "Payment":
+                outcome[import_payment(firm_id, realm_id, obj)] += 1
+            else:
+                outcome["unknown"] += 1
+            continue
+        for row in matched:
+            outcome[apply_object(row, obj)] += 1
+    return outcome
+
+
+def is_newer(row, obj: dict) -> bool:
+    """Whether `obj` is a version of the row's object that the row has not taken in yet."""
+    when, token, ours = qbo_time(obj), sync_token(obj), _int(row.qbo_sync_token)
+    if row.qbo_remote_updated_at and when and when < row.qbo_remote_updated_at:
+        return False  # a late delivery of an older version
+    if token is not None and ours is not None:
+        # Below ours: older. Equal and nothing flagged: the version we wrote or already took.
+        return token > ours or (token == ours and row.qbo_remote_state is not None)
+    return True
+
+
+def _int(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def apply_object(row, obj: dict) -> str:
+    """Apply one QBO copy to one of our rows linked to it; returns what happened."""
+    if row.qbo_status in PENDING_STATUSES:
+        return "busy"
+    if row.qbo_status is not SyncStatus.SYNCED:
+        return "not_linked"
+    if not is_newer(row, obj):
+        return "same"
+    when = qbo_time(obj)
+    if is_deleted(obj):
+        state = RemoteState.MERGED if isinstance(row, ClientAccount) else RemoteState.DELETED
+        return _gone(row, state, when)
+    if is_voided(obj) and not isinstance(row, ClientAccount):
+        return _gone(row, RemoteState.VOIDED, when)
+    row.qbo_sync_token = str(obj.get("SyncToken", row.qbo_sync_token))
+    row.qbo_remote_updated_at = when or row.qbo_remote_updated_at
+    if isinstance(row, Invoice) and obj.get("Balance") is not None:
+        row.qbo_balance = money(obj.get("Balance"))
+    differences = DIFFERENCES[type(row).RECORD_TYPE](row, obj)
+    if isinstance(row, ClientAccount) and obj.get("Active") is False and not differences:
+        return _flag(row, RemoteState.INACTIVE, [], "Made inactive in QuickBooks")
+    if differences:
+        text = "; ".join(
+            f"{d['label']}: {d['ours']} here, {d['theirs']} in QuickBooks" for d in differences
+        )
+        return _flag(row, RemoteState.CHANGED, differences, f"Changed in QuickBooks. {text}")
+    if row.qbo_remote_state is not None:
+        row.qbo_remote_state = None
+        row.qbo_remote_diff = None
+        history(row, None, ACTION, "matches", message="Matches QuickBooks again")
+        return "cleared"
+    return "same"
+
+
+def _flag(row, state: RemoteState, differences: list[dict], message: str) -> str:
+    if row.qbo_remote_state is state and (row.qbo_remote_diff or []) == differences:
+        return "same"
+    row.qbo_remote_state = state
+    row.qbo_remote_diff = differences or None
+    history(row, None, ACTION, state.value, message=message)
+    return "flagged"
+
+
+def _gone(row, state: RemoteState, when) -> str:
+    """Deleted, voided or merged away in QBO: the row is Not synced and says so on its badge."""
+    what = {
+        RemoteState.DELETED: "deleted",
+        RemoteState.VOIDED: "voided",
+        RemoteState.MERGED: "merged into another customer",
+    }[state]
+    if isinstance(row, Payment):
+        row.qbo_deposit_account_id = None
+        row.qbo_linked = False
+    mark_unsynced(row, None, action=ACTION, message=f"This was {what} in QuickBooks.")
+    row.qbo_remote_state = state
+    row.qbo_remote_diff = None
+    row.qbo_remote_updated_at = when
+    return state.value
+
+
+# Payments received in QuickBooks ------------------------------------------------------------
+
+
+def import_payment(firm_id: int, realm_id: str, obj: dict) -> str:
+    """A QBO payment no row of ours is linked to: link our matching row, or import it.
+
+    Only a payment applied to exactly one invoice that we have synced is taken in; one that
+    carries our marker is ours (an unsynced row's old object) and is left alone.
+    """
+    if is_deleted(obj) or is_voided(obj) or MARKER_PREFIX in str(obj.get("PrivateNote") or ""):
+        return "ignored"
+    invoices = linked_invoice_ids(obj)
+    if len(invoices) != 1:
+        return "ignored"
+    invoice = db.session.execute(
+        db.select(Invoice).where(
+            Invoice.firm_id == firm_id,
+            Invoice.qbo_realm_id == realm_id,
+            Invoice.qbo_id == invoices[0],
+            Invoice.qbo_status == SyncStatus.SYNCED,
+        )
+    ).scalar_one_or_none()
+    if invoice is None:
+        return "ignored"
+    amount = sum(
+        (money(line.get("Amount")) for line in obj.get("Line") or [] if line.get("LinkedTxn")),
+        money(0),
+    )
+    if amount <= 0:
+        return "ignored"
+    received_on = _date(obj.get("TxnDate"))
+    # A row recorded here for the same money and not in QBO yet is that payment: link it.
+    twin = db.session.execute(
+        db.select(Payment)
+        .where(
+            Payment.invoice_id == invoice.id,
+            Payment.amount == amount,
+            Payment.qbo_id.is_(None),
+            Payment.qbo_status.in_((SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED)),
+        )
+        .order_by((Payment.received_on == received_on).desc(), Payment.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    message = f"Linked to payment {obj['Id']} received in QuickBooks"
+    if twin is not None:
+        _link(twin, obj, realm_id, message)
+        return "linked"
+    try:
+        payment = record_payment(
+            invoice,
+            amount=amount,
+            received_on=received_on,
+            method=PaymentMethod.OTHER,
+            user=None,
+            reference=str(obj.get("PaymentRefNum") or "")[:100] or None,
+            description="Received in QuickBooks",
+            source=PaymentSource.QUICKBOOKS,
+        )
+    except AmountTooLarge:
+        # Our payments already cover the invoice: show the disagreement instead of a duplicate.
+        return _flag(
+            invoice,
+            RemoteState.CHANGED,
+            [
+                {
+                    "field": "payments",
+                    "label": "Payments",
+                    "ours": f"{invoice.total - invoice.balance:,.2f} received here",
+                    "theirs": f"payment {obj['Id']} of {amount:,.2f} on {received_on.isoformat()}",
+                    "value": None,
+                    "safe": False,
+                }
+            ],
+            f"QuickBooks has payment {obj['Id']} of {amount:,.2f} that Ledgerbridge has no room for",
+        )
+    _link(payment, obj, realm_id, f"Imported payment {obj['Id']} received in QuickBooks")
+    return "imported"
+
+
+def _link(payment: Payment, obj: dict, realm_id: str, message: str) -> None:
+    payment.qbo_deposit_account_id = (obj.get("DepositToAccountRef") or {}).get("value")
+    payment.qbo_linked = True
+    payment.qbo_remote_state = None
+    payment.qbo_remote_diff = None
+    payment.qbo_remote_updated_at = qbo_time(obj)
+    mark_synced(payment, obj, realm_id, None, action=ACTION, summary=message)
+    payment.qbo_reason = None
+
+
+def _date(text) -> date:
+    try:
+        return date.fromisoformat(str(text)[:10])
+    except ValueError:
+        return date.today()
