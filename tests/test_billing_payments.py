@@ -15,6 +15,8 @@ from webapp.models import (
     SyncReason,
     SyncStatus,
 )
+from webapp.quickbooks.state import mark_skipped
+from webapp.quickbooks.sync import SYNC_OFF_FOR_PAYMENT
 
 HX = {"HX-Request": "true"}
 RESULTS = {**HX, "HX-Target": "payments-results"}
@@ -126,7 +128,8 @@ def test_refund_item_only_while_something_is_left_to_refund(client, make, user, 
 
 def test_skipped_row_shows_its_reason(client, make, user, invoice):
     payment = make.payment(invoice, "50.00")
-    payment.mark_skipped(SyncReason.SYNC_OFF_FOR_PAYMENT)
+    db.session.flush()
+    mark_skipped(payment, user, SyncReason.SYNC_OFF_FOR_PAYMENT, SYNC_OFF_FOR_PAYMENT)
     db.session.commit()
     row = row_html(client.get("/billing/payments").text, payment.id)
     assert 'title="Sync turned off for this payment"' in row

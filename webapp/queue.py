@@ -1,12 +1,33 @@
-"""The RQ queue: jobs are enqueued by dotted path so the web process never imports job code."""
+"""The RQ queue, and jobs that go out only once the transaction that asked for them committed.
+
+Jobs are enqueued by dotted path so the web process never imports job code. A view (or a job)
+that changes rows registers the jobs those rows need with `enqueue_after_commit`; they are sent
+when its `db.session.commit()` succeeds and dropped when it rolls back. So a worker never picks
+up a job for a row it cannot see yet, and a rolled-back request leaves no job behind.
+"""
+
+from __future__ import annotations
+
+import logging
 
 from flask import Flask, current_app
+from flask_sqlalchemy.session import Session as AppSession
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.job import Job
+from sqlalchemy import event
+
+log = logging.getLogger(__name__)
+
+_PENDING = "jobs_after_commit"
 
 
 def init_queue(app: Flask) -> None:
     app.extensions["redis"] = None
+    if not event.contains(AppSession, "after_commit", _send_after_commit):
+        event.listen(AppSession, "after_commit", _send_after_commit)
+        event.listen(AppSession, "after_transaction_end", _drop_after_rollback)
 
 
 def get_redis() -> Redis:
@@ -23,8 +44,8 @@ def get_queue(name: str | None = None) -> Queue:
     return Queue(name or current_app.config["RQ_QUEUES"][0], connection=get_redis())
 
 
-def enqueue_job(func_path: str, *args, retry: Retry | None = None, **kwargs):
-    """Enqueue `func_path(*args)` with the project's timeouts and retry policy."""
+def enqueue_job(func_path: str, *args, retry: Retry | None = None, **kwargs) -> Job:
+    """Enqueue `func_path(*args)` now, with the project's timeouts and retry policy."""
     return get_queue().enqueue(
         func_path,
         *args,
@@ -34,3 +55,61 @@ def enqueue_job(func_path: str, *args, retry: Retry | None = None, **kwargs):
         retry=retry,
         **kwargs,
     )
+
+
+class AfterCommitJob:
+    """A job to enqueue once the current transaction commits.
+
+    After the commit, `job` is the queued RQ job, or `error` says why Redis refused it.
+    Subclasses record what a refused job means for their rows (`unreachable`).
+    """
+
+    def __init__(self, func_path: str, *args, **options):
+        self.func_path = func_path
+        self.args = args
+        self.options = options
+        self.job: Job | None = None
+        self.error: RedisError | None = None
+
+    @property
+    def sent(self) -> bool:
+        return self.job is not None
+
+    @property
+    def settled(self) -> bool:
+        """Whether the commit happened and the enqueue was tried."""
+        return self.job is not None or self.error is not None
+
+    def enqueue(self) -> None:
+        self.job = enqueue_job(self.func_path, *self.args, **self.options)
+
+    def unreachable(self, error: RedisError) -> None:
+        """Called after the commit when Redis refused the job; the default only logs."""
+        log.warning("could not enqueue %s%r: %s", self.func_path, self.args, error)
+
+
+def enqueue_after_commit(job: AfterCommitJob) -> AfterCommitJob:
+    """Send `job` when the current transaction of `db.session` commits (dropped on rollback)."""
+    from .extensions import db
+
+    db.session().info.setdefault(_PENDING, []).append(job)
+    return job
+
+
+def _send_after_commit(session) -> None:
+    for job in session.info.pop(_PENDING, []):
+        try:
+            job.enqueue()
+        except RedisError as error:
+            job.error = error
+            try:
+                job.unreachable(error)
+            except Exception:
+                # The rows stay pending with no job: the sweeper re-enqueues them later.
+                log.exception("could not record that %s was not enqueued", job.func_path)
+
+
+def _drop_after_rollback(session, transaction) -> None:
+    # The outermost transaction ended without the commit that would have sent them.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)

@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.models import Payment, SyncEvent, SyncReason, SyncStatus, User, utcnow
 from webapp.quickbooks import jobs, mapping
 from webapp.quickbooks.oauth import ConnectionTokens
-from webapp.quickbooks.sync import request_sync
+from webapp.quickbooks.sync import SyncStart, request_sync
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +90,9 @@ def test_twenty_concurrent_sync_requests_start_one_job_and_make_one_payment(
                 user = db.session.get(User, user_id)
                 db.session.commit()  # hand the connection back to the pool while we wait
                 barrier.wait()
-                started.append(request_sync(payment, user))
+                requested = request_sync(payment, user)
+                db.session.commit()
+                started.append(requested.outcome)
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
 
@@ -99,7 +101,7 @@ def test_twenty_concurrent_sync_requests_start_one_job_and_make_one_payment(
         thread.start()
     join_all(threads)
     assert errors == []
-    assert started.count(True) == 1
+    assert started.count(SyncStart.STARTED) == 1
     queue = Queue(qbo_app.config["RQ_QUEUES"][0], connection=Redis.from_url(redis_url))
     assert queue.count == 1
     run_jobs()

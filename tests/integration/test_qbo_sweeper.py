@@ -81,6 +81,7 @@ def test_a_row_whose_job_is_running_gets_no_second_job(
 
 def test_a_job_that_died_with_its_worker_is_revived_once(qbo_firm, paid_invoice, run_jobs, queue):
     request_sync(paid_invoice, qbo_firm.user)
+    db.session.commit()
     [job] = queue.get_jobs()
     # A worker took the job and was killed: RQ still says "started", nobody holds the row lock.
     queue.remove(job)

@@ -9,15 +9,27 @@ import requests
 from webapp.extensions import db
 from webapp.models import Payment, PaymentSource, SyncEvent, SyncReason, SyncStatus
 from webapp.quickbooks import mapping
-from webapp.quickbooks.sync import SyncNotAllowed, request_sync, request_unsync, sync_after_create
+from webapp.quickbooks.sync import (
+    SyncNotAllowed,
+    SyncStart,
+    request_sync,
+    request_unsync,
+    sync_after_create,
+)
 
 pytestmark = pytest.mark.integration
+
+
+def committed(requested):
+    """What a sync request did, known once the commit that sends its job went through."""
+    db.session.commit()
+    return requested.outcome
 
 
 @pytest.fixture
 def sync(run_jobs):
     def do(record, user):
-        assert request_sync(record, user) is True
+        assert committed(request_sync(record, user)) is SyncStart.STARTED
         assert record.qbo_status is SyncStatus.SYNCING
         run_jobs()
         return record
@@ -101,7 +113,7 @@ def test_invoices_of_synced_clients_sync_when_created(qbo_firm, make, sync, run_
     db.session.commit()
     sync(client, qbo_firm.user)
     invoice = make.invoice(client, amount="120.00")
-    assert sync_after_create(invoice, qbo_firm.user) is True
+    assert committed(sync_after_create(invoice, qbo_firm.user)) is SyncStart.STARTED
     run_jobs()
     assert invoice.qbo_status is SyncStatus.SYNCED
     assert len(qbo_firm.entities("Invoice")) == 1
@@ -117,7 +129,7 @@ def test_a_manual_payment_with_the_box_cleared_is_skipped_and_not_sent(
     sync_after_create(invoice, qbo_firm.user)
     run_jobs()
     payment = make.payment(invoice, sync_requested=False, source=PaymentSource.MANUAL)
-    assert sync_after_create(payment, qbo_firm.user) is False
+    assert sync_after_create(payment, qbo_firm.user) is None
     run_jobs()
     assert payment.qbo_status is SyncStatus.SKIPPED
     assert payment.qbo_message == "Sync turned off for this payment"
@@ -224,7 +236,7 @@ def test_refund_becomes_a_refund_receipt_from_the_payments_deposit_account(
     sync(client, qbo_firm.user)
     sync(payment, qbo_firm.user)
     refund = make.refund(payment, "50.00")
-    assert sync_after_create(refund, qbo_firm.user) is True
+    assert committed(sync_after_create(refund, qbo_firm.user)) is SyncStart.STARTED
     run_jobs()
     assert refund.qbo_status is SyncStatus.SYNCED
     [receipt] = qbo_firm.entities("RefundReceipt")
@@ -242,7 +254,7 @@ def test_unsync_payment_deletes_its_refunds_then_the_payment(qbo_firm, books, sy
     for refund in refunds:
         sync(refund, qbo_firm.user)
     generation = payment.qbo_sync_generation
-    assert request_unsync(payment, qbo_firm.user) is True
+    assert committed(request_unsync(payment, qbo_firm.user)) is SyncStart.STARTED
     assert payment.qbo_status is SyncStatus.UNSYNCING
     run_jobs()
     assert qbo_firm.entities("RefundReceipt") == []
@@ -337,8 +349,10 @@ def test_unsync_payment_waits_for_a_refund_still_syncing(
     sync(payment, qbo_firm.user)
     refund = make.refund(payment, "25.00")
     db.session.commit()
-    assert request_sync(refund, qbo_firm.user) is True  # its job is queued, not yet run
-    assert request_unsync(payment, qbo_firm.user) is True
+    assert (
+        committed(request_sync(refund, qbo_firm.user)) is SyncStart.STARTED
+    )  # its job is queued, not yet run
+    assert committed(request_unsync(payment, qbo_firm.user)) is SyncStart.STARTED
     # The unsync job runs first (as a second worker would) and must not delete the payment
     # from under the refund's job, which would then book a receipt for a payment QBO lost.
     jobs.run_unsync("payment", payment.id, qbo_firm.user_id)
@@ -355,7 +369,7 @@ def test_unsync_payment_waits_for_a_refund_still_syncing(
     assert "Unsync failed: A refund of this payment is still being synced." in row
     run_jobs()  # the refund's job, then the unsync queued behind it (its row is no longer pending)
     assert refund.qbo_status is SyncStatus.SYNCED
-    assert request_unsync(payment, qbo_firm.user) is True
+    assert committed(request_unsync(payment, qbo_firm.user)) is SyncStart.STARTED
     run_jobs()
     assert payment.qbo_status is SyncStatus.NOT_SYNCED
     assert refund.qbo_status is SyncStatus.NOT_SYNCED

@@ -17,6 +17,7 @@ def test_a_row_syncs_by_itself_with_the_worker_thread(qbo_firm, make, qbo_worker
     client = make.client(qbo_firm.firm)
     db.session.commit()
     request_sync(client, qbo_firm.user)
+    db.session.commit()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         db.session.expire_all()

@@ -160,14 +160,15 @@ def create_invoice_view():
             due_date=form.due_date.data,
             lines=lines,
         )
+        # Invoices of synced clients go to QuickBooks at once (the job is sent after the commit).
+        sync_after_create(invoice, current_user._get_current_object())
+        db.session.commit()
     except ValueError as error:
         db.session.rollback()
         form.lines.errors.append(str(error))
         return _form_response(form, 422)
-    try:
-        # Invoices of synced clients go to QuickBooks at once; sync_after_create commits.
-        sync_after_create(invoice, current_user._get_current_object())
     except IntegrityError:
+        # Another invoice took the number between our check and the insert.
         db.session.rollback()
         form.number.errors.append("That number was just taken; try again.")
         form.number.data = next_invoice_number(current_user.firm_id)

@@ -194,8 +194,9 @@ def create_payment():
             f"The open balance is now {error.limit:,.2f}; enter at most that."
         )
         return _payment_form_response(form, 422)
-    # Creation rules: box cleared -> Skipped "Sync turned off for this payment"; it commits.
+    # Creation rules: box cleared -> Skipped "Sync turned off for this payment".
     sync_after_create(payment, user)
+    db.session.commit()
     message = _recorded_message(payment)
     # Recorded, but the QuickBooks part the user asked for did not happen: not a plain success.
     level = "warning" if payment.qbo_status is SyncStatus.FAILED else "success"
@@ -266,6 +267,7 @@ def create_refund(payment_id):
         form.amount.errors.append(f"Only {error.limit:,.2f} is left to refund on this payment.")
         return _refund_form_response(form, payment, 422)
     sync_after_create(refund, user)
+    db.session.commit()
     message = f"Refunded {refund.amount:,.2f}; invoice {payment.invoice.number} is open again."
     if not is_fragment_request():
         flash(message)

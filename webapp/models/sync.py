@@ -25,7 +25,7 @@ class SyncStatus(StrEnum):
     @property
     def is_final(self) -> bool:
         """False while a job is queued or running for the row: its badge keeps polling."""
-        return self not in (SyncStatus.SYNCING, SyncStatus.UNSYNCING)
+        return self not in PENDING_STATUSES
 
     @property
     def can_sync(self) -> bool:
@@ -69,6 +69,7 @@ _REMOTE_LABELS = {
     RemoteState.INACTIVE: "Inactive in QuickBooks",
 }
 SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED)
+# A job is queued or running for a row in one of these; spelled here only.
 PENDING_STATUSES = (SyncStatus.SYNCING, SyncStatus.UNSYNCING)
 
 
@@ -89,11 +90,6 @@ class SyncReason(StrEnum):
     DEPOSIT_ACCOUNT_INVALID = "deposit_account_invalid"
     QUEUE_UNAVAILABLE = "queue_unavailable"
     INTERNAL_ERROR = "internal_error"
-
-
-SKIP_MESSAGES = {
-    SyncReason.SYNC_OFF_FOR_PAYMENT: "Sync turned off for this payment",
-}
 
 
 class SyncedRecordMixin:
@@ -132,16 +128,6 @@ class SyncedRecordMixin:
     # For "Changed in QuickBooks": each difference, [{"field", "label", "ours", "theirs"}].
     qbo_remote_diff: Mapped[list | None] = mapped_column(JSON)
 
-    @property
-    def sync_status(self) -> SyncStatus:
-        return self.qbo_status
-
-    def mark_skipped(self, reason: SyncReason, message: str | None = None) -> None:
-        self.qbo_status = SyncStatus.SKIPPED
-        self.qbo_reason = reason.value
-        self.qbo_message = message or SKIP_MESSAGES.get(reason, reason.value)
-        self.qbo_status_changed_at = utcnow()
-
 
 class SyncEvent(db.Model):
     """One line of the sync history: who did what to which row, and how it ended."""
@@ -160,7 +146,3 @@ class SyncEvent(db.Model):
     qbo_id: Mapped[str | None] = mapped_column(String(64))
     request_summary: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(Text)
-
-
-def record_type_of(record) -> str:
-    return type(record).RECORD_TYPE

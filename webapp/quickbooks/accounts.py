@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..extensions import db
 from ..models import Firm, QboAccount, QboConnection, utcnow
 from . import mapping
-from .errors import QboError
 
 OFFERED_TYPES = mapping.DEPOSITABLE_TYPES
 
@@ -23,33 +22,20 @@ def offered_accounts(firm: Firm, connection: QboConnection | None) -> list[QboAc
     )
 
 
-def refresh_company_cache(firm_id: int, make_context) -> int:
+def refresh_company_cache(ctx) -> int:
     """Fetch the company name and deposit accounts; rows not returned become inactive.
 
-    Args:
-        firm_id: the firm whose connection to read.
-        make_context: jobs._make_context (builds the API client).
+    The job that calls this commits.
+
+    Returns:
+        How many of the accounts are active.
 
     Raises:
-        QboError: QBO failed; the job fails and the page keeps the old list.
+        QboError: QBO failed; the page keeps the old list.
     """
-    firm = db.session.get(Firm, firm_id)
-    connection = db.session.execute(
-        db.select(QboConnection).filter_by(firm_id=firm_id)
-    ).scalar_one_or_none()
-    if firm is None or connection is None or not connection.is_connected:
-        return 0
-    db.session.commit()
-    ctx = make_context(firm, connection, None)
-    try:
-        info = ctx.client.company_info()
-        found = ctx.client.query("Account", "AccountType IN ('Bank', 'Other Current Asset')")
-    except QboError as error:
-        connection.last_error = str(error)
-        db.session.commit()
-        raise
-    finally:
-        ctx.client.close()
+    connection, firm_id = ctx.connection, ctx.firm.id
+    info = ctx.client.company_info()
+    found = ctx.client.query("Account", "AccountType IN ('Bank', 'Other Current Asset')")
     connection.company_name = info.get("CompanyName") or connection.company_name
     cached = {
         a.qbo_id: a
@@ -78,5 +64,4 @@ def refresh_company_cache(firm_id: int, make_context) -> int:
             row.active = False
     connection.accounts_fetched_at = now
     connection.last_success_at = now
-    db.session.commit()
     return len([1 for a in found if a.get("Active", True) is not False])

@@ -1,19 +1,17 @@
-"""Connect, reconnect and disconnect a firm's QuickBooks company (called by the settings views)."""
+"""Connect, reconnect and disconnect a firm's QuickBooks company (called by the settings views).
+
+These change rows and flush; the view commits.
+"""
 
 from __future__ import annotations
 
-import logging
-
-from redis.exceptions import RedisError
 from sqlalchemy import func
 
 from ..extensions import db
 from ..models import SYNCED_MODELS, Firm, QboConnection, User, utcnow
-from ..queue import enqueue_job
+from ..queue import AfterCommitJob, enqueue_after_commit
 from . import oauth
 from .errors import QboError
-
-log = logging.getLogger(__name__)
 
 REFRESH_ACCOUNTS_JOB = "webapp.quickbooks.jobs.refresh_accounts"
 
@@ -44,6 +42,8 @@ def complete_connection(
     config, firm: Firm, user: User, code: str, realm_id: str, redirect_uri: str
 ):
     """Exchange the code and store the connection; same company resumes, settings are kept.
+
+    The company's name and accounts are read by a job that goes out after the view's commit.
 
     Raises:
         ConnectRefused: another company while rows still point at the old one, or Intuit refused.
@@ -77,19 +77,18 @@ def complete_connection(
     connection.connected_by_id = user.id
     connection.connected_at = utcnow()
     connection.disconnected_at = None
-    db.session.commit()
+    db.session.flush()
     request_accounts_refresh(firm.id)
     return connection
 
 
-def request_accounts_refresh(firm_id: int) -> bool:
-    """Enqueue the job that reads the company name and the deposit accounts."""
-    try:
-        enqueue_job(REFRESH_ACCOUNTS_JOB, firm_id)
-    except RedisError as error:
-        log.warning("could not enqueue the account refresh for firm %s: %s", firm_id, error)
-        return False
-    return True
+def request_accounts_refresh(firm_id: int) -> AfterCommitJob:
+    """Have the job that reads the company name and the deposit accounts enqueued at the commit.
+
+    Returns:
+        The job; after the commit, `sent` says whether the queue took it.
+    """
+    return enqueue_after_commit(AfterCommitJob(REFRESH_ACCOUNTS_JOB, firm_id))
 
 
 def disconnect(config, connection: QboConnection) -> bool:
@@ -105,5 +104,5 @@ def disconnect(config, connection: QboConnection) -> bool:
     connection.access_expires_at = None
     connection.disconnected_at = utcnow()
     connection.refresh_failing = False
-    db.session.commit()
+    db.session.flush()
     return revoked

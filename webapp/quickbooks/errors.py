@@ -1,4 +1,7 @@
-"""Exceptions raised by the QBO client; jobs turn them into row statuses, never strings."""
+"""Exceptions of the sync engine; jobs turn them into row statuses, never strings."""
+
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 
 class QboError(Exception):
@@ -62,3 +65,20 @@ class QboNotConnected(QboError):
 
 class QboRefreshFailed(QboError):
     """Intuit refused the refresh token (invalid_grant): the user must reconnect."""
+
+
+class Blocked(Exception):
+    """The row cannot sync now for a reason of ours; nothing was sent to QBO."""
+
+    def __init__(self, reason, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
+class DependencyBusy(Exception):
+    """Something the row needs is being synced by another job; retry shortly."""
+
+
+# Our own machinery failing (Redis, the database connection): the row did nothing wrong, so
+# these are retried like QBO's 5xx and never recorded as a verdict on the row.
+INFRASTRUCTURE_ERRORS = (RedisError, OperationalError, InterfaceError)

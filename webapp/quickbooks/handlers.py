@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..extensions import db
 from ..models import (
     PENDING_STATUSES,
+    SYNCABLE_STATUSES,
     ClientAccount,
     Invoice,
     Payment,
@@ -19,22 +20,11 @@ from ..models import (
 )
 from . import mapping
 from .client import quote
-from .errors import QboFault
-from .sync import CLIENT_FIRST, claim, history, mark_synced, mark_unsynced
+from .errors import INFRASTRUCTURE_ERRORS, Blocked, DependencyBusy, QboFault
+from .state import SyncAction, fail_row, mark_synced, mark_unsynced, start
+from .sync import CLIENT_FIRST
 
 CACHE_TTL = 24 * 3600
-
-
-class Blocked(Exception):
-    """The row cannot sync now for a reason of ours; nothing was sent to QBO."""
-
-    def __init__(self, reason: SyncReason, message: str):
-        self.reason = reason
-        super().__init__(message)
-
-
-class DependencyBusy(Exception):
-    """Something the row needs is being synced by another job; retry shortly."""
 
 
 def _in_this_company(record, ctx) -> bool:
@@ -167,22 +157,25 @@ def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
         return
     if not _in_this_company(invoice.client, ctx):
         raise Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
-    if invoice.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
-        raise DependencyBusy(
-            "The invoice is being synced by another job. Sync again when it is done."
-        )
-    if not claim(
-        invoice,
-        (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED, SyncStatus.SYNCED),
-        SyncStatus.SYNCING,
+    # A Synced invoice lands here when it is linked in another company.
+    claimable = (*SYNCABLE_STATUSES, SyncStatus.SYNCED)
+    if invoice.qbo_status in PENDING_STATUSES or not start(
+        invoice, SyncAction.SYNC, ctx.user, "Synced first, for its payment", claimable
     ):
         raise DependencyBusy(
             "The invoice is being synced by another job. Sync again when it is done."
         )
-    history(invoice, ctx.user, "sync", "queued", message="Synced first, for its payment")
-    db.session.commit()
-    db.session.refresh(invoice)
-    ctx.run_nested(invoice, sync_invoice)
+    # Other requests must see the claim at once, not wait on our row lock while we call QBO.
+    ctx.commit_progress()
+    try:
+        sync_invoice(ctx, invoice)
+        ctx.commit_progress()
+    except Exception as error:
+        db.session.rollback()
+        if not isinstance(error, INFRASTRUCTURE_ERRORS):  # else pending, for the sweeper
+            fail_row(invoice, SyncAction.SYNC, ctx.user, error)
+            ctx.commit_progress()
+        raise
 
 
 def payments_applied_to(ctx, invoice_qbo_id: str) -> list[dict]:
@@ -319,7 +312,7 @@ def unsync_payment(ctx, payment: Payment) -> None:
         if refund.qbo_id and refund.qbo_realm_id == ctx.realm_id:
             delete_in_qbo(ctx, "RefundReceipt", refund)
             mark_unsynced(refund, ctx.user, message="Deleted from QuickBooks with its payment")
-            db.session.commit()  # progress survives a failure on the next delete
+            ctx.commit_progress()  # the delete is done in QBO; a later failure must not undo it
     if payment.qbo_id and payment.qbo_realm_id == ctx.realm_id:
         delete_in_qbo(ctx, "Payment", payment)
     payment.qbo_deposit_account_id = None

@@ -1,187 +1,44 @@
 """RQ entry points: thin functions that take ids, reload rows, and record how each attempt ended.
 
 The row's status in the database is the only truth: a job that finds its row no longer
-Syncing…/Unsyncing… does nothing. 429, 5xx and timeouts are re-raised while RQ has retries left
-(the row stays pending); after the last one the row is Failed. A job that dies outside our
-`try` is marked Failed by `on_job_failure`; one that vanishes is revived by sweeper.py.
+Syncing…/Unsyncing… does nothing. 429, 5xx, timeouts and our own Redis or database failing are
+re-raised while RQ has retries left (the row stays pending); after the last one a QBO failure
+makes the row Failed, while an infrastructure failure leaves it pending for the sweeper, since
+it says nothing about the row. A job that dies outside our `try` is marked Failed by
+`on_job_failure`; one that vanishes is revived by sweeper.py.
 """
 
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context
+from flask import current_app
 from rq import get_current_job
 
 from ..extensions import db
-from ..models import (
-    PENDING_STATUSES,
-    SYNCED_MODELS,
-    Firm,
-    QboConnection,
-    SyncReason,
-    SyncStatus,
-    User,
-    utcnow,
-)
+from ..models import SYNCED_MODELS, Firm, SyncReason, User, utcnow
 from ..queue import get_redis
-from . import handlers, mapping
-from .client import QboClient
+from . import handlers
+from .accounts import refresh_company_cache
+from .context import job_app_context, open_job_context
 from .errors import (
+    INFRASTRUCTURE_ERRORS,
+    Blocked,
+    DependencyBusy,
     QboAuthError,
     QboError,
-    QboFault,
     QboNotConnected,
     QboRefreshFailed,
     QboThrottled,
     QboUnavailable,
 )
-from .oauth import ConnectionTokens
-from .sync import (
-    history,
-    mark_failed,
-    mark_unsync_failed,
-    row_lock_key,
-)
+from .state import SyncAction, fail_row, mark_action_failed, pending_action, record_history
+from .sync import row_lock_key
 
 log = logging.getLogger(__name__)
 
-NOT_CONNECTED = "QuickBooks is not connected. Connect it in Settings > Integrations > QuickBooks."
-RECONNECT = "QuickBooks refused our connection. Reconnect in Settings > Integrations > QuickBooks."
-_app = None
-
-
-@contextmanager
-def app_context():
-    """The worker script pushes an app context; anything else (rq CLI) gets one here."""
-    global _app
-    if has_app_context():
-        yield
-        return
-    if _app is None:
-        from .. import create_app
-
-        _app = create_app()
-    with _app.app_context():
-        yield
-
-
-@dataclass
-class JobContext:
-    """What a handler needs: the firm, its company, an API client, who asked."""
-
-    config: dict
-    firm: Firm
-    connection: QboConnection
-    client: QboClient
-    redis: object
-    user: User | None
-    realm_id: str = field(init=False)
-
-    def __post_init__(self):
-        self.realm_id = self.connection.realm_id
-
-    def requestid(self, record, operation: str) -> str:
-        return mapping.requestid(
-            mapping.firm_namespace(self.firm),
-            type(record).RECORD_TYPE,
-            record.id,
-            record.qbo_sync_generation or 0,
-            operation,
-        )
-
-    def run_nested(self, record, handler) -> None:
-        """Run another row's sync inside this job; on any failure that row is Failed too."""
-        try:
-            handler(self, record)
-            db.session.commit()
-        except Exception as error:
-            db.session.rollback()
-            fail_row(record, self.user, error)
-            db.session.commit()
-            raise
-
-
-def _make_context(firm: Firm, connection: QboConnection, user) -> JobContext:
-    config = current_app.config
-    redis = get_redis()
-    tokens = ConnectionTokens(connection.id, config, redis)
-    client = QboClient.from_config(connection.realm_id, tokens, config, redis)
-    return JobContext(dict(config), firm, connection, client, redis, user)
-
-
-def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
-    """Our reason, a plain message (with QBO's own words) and QBO's code for a failure."""
-    if isinstance(error, handlers.Blocked):
-        return error.reason, str(error), None
-    if isinstance(error, QboNotConnected):
-        return SyncReason.NOT_CONNECTED, NOT_CONNECTED, None
-    if isinstance(error, QboRefreshFailed):
-        return SyncReason.AUTH_FAILED, RECONNECT, None
-    if isinstance(error, QboAuthError):
-        return (
-            SyncReason.AUTH_FAILED,
-            f"{RECONNECT} QuickBooks said: {error.qbo_message}",
-            error.code,
-        )
-    if isinstance(error, handlers.DependencyBusy):
-        return SyncReason.DEPENDENCY_BUSY, str(error), None
-    if isinstance(error, (QboUnavailable, QboThrottled)):
-        return (
-            SyncReason.QBO_UNAVAILABLE,
-            f"QuickBooks did not answer after several tries; sync again later. Last error: {error}",
-            getattr(error, "code", None),
-        )
-    if isinstance(error, QboFault):
-        return (
-            SyncReason.QBO_FAULT,
-            f"QuickBooks rejected it (code {error.code}): {error.qbo_message}",
-            error.code,
-        )
-    return SyncReason.INTERNAL_ERROR, f"The sync stopped unexpectedly: {error}", None
-
-
-TRANSIENT = (QboUnavailable, QboThrottled, handlers.DependencyBusy)
-# "This requestid was already used for another request": an earlier attempt may have created
-# the object, so the row keeps its requestid (and keeps getting QBO's answer to it).
-REQUESTID_REUSED = "600"
-
-
-def refused_by_qbo(error: Exception) -> bool:
-    """Whether QBO answered with a Fault and did nothing (401 and 429 aside).
-
-    QBO stores its answer under the requestid, refusals included, so a row retried after such a
-    failure must send a new requestid or it gets the same refusal forever, even once the user
-    fixed the cause in QuickBooks. Timeouts and 5xx are not refusals: QBO may have done the
-    work, and only the same requestid keeps their retry from creating a second object.
-    """
-    fault = error.__cause__ if isinstance(error, handlers.Blocked) else error
-    return (
-        isinstance(fault, QboFault)
-        and not isinstance(fault, (QboAuthError, QboThrottled))
-        and fault.code != REQUESTID_REUSED
-    )
-
-
-def fail_row(record, user, error: Exception, action: str = "sync") -> tuple[SyncReason, str]:
-    """Record a failed attempt on the row (the caller commits); a refusal gets a new requestid.
-
-    Returns:
-        Our reason and the plain message (see describe).
-    """
-    reason, message, code = describe(error)
-    fail = mark_failed if action == "sync" else mark_unsync_failed
-    fail(record, user, reason, message, code)
-    if refused_by_qbo(error):
-        record.qbo_sync_generation = (record.qbo_sync_generation or 0) + 1
-    return reason, message
-
-
-def _will_retry() -> bool:
-    job = get_current_job()
-    return job is not None and job.should_retry
+RETRYABLE = (QboUnavailable, QboThrottled, DependencyBusy, *INFRASTRUCTURE_ERRORS)
+HANDLERS = {SyncAction.SYNC: handlers.SYNC, SyncAction.UNSYNC: handlers.UNSYNC}
 
 
 def run_sync(record_type: str, record_id: int, user_id: int | None = None) -> str:
@@ -193,31 +50,28 @@ def run_sync(record_type: str, record_id: int, user_id: int | None = None) -> st
         user_id: who asked (None for automatic syncs and the sweeper).
 
     Returns:
-        What happened, for RQ's result ("synced", "failed", "skipped: ...").
+        What happened, for RQ's result ("synced", "failed: <reason>", "skipped: ...").
 
     Raises:
-        QboUnavailable, QboThrottled: while RQ has retries left, so it retries with backoff.
+        QboUnavailable, QboThrottled, RedisError, ...: while RQ has retries left.
     """
-    with app_context():
-        return _run("sync", record_type, record_id, user_id)
+    with job_app_context():
+        return _run(SyncAction.SYNC, record_type, record_id, user_id)
 
 
 def run_unsync(record_type: str, record_id: int, user_id: int | None = None) -> str:
     """Remove one row from QBO (payments and refunds are deleted there; see handlers.UNSYNC)."""
-    with app_context():
-        return _run("unsync", record_type, record_id, user_id)
+    with job_app_context():
+        return _run(SyncAction.UNSYNC, record_type, record_id, user_id)
 
 
-def _run(action: str, record_type: str, record_id: int, user_id) -> str:
-    model = SYNCED_MODELS[record_type]
-    pending = SyncStatus.SYNCING if action == "sync" else SyncStatus.UNSYNCING
-    record = db.session.get(model, record_id)
-    if record is None or record.qbo_status is not pending:
+def _run(action: SyncAction, record_type: str, record_id: int, user_id) -> str:
+    record = db.session.get(SYNCED_MODELS[record_type], record_id)
+    if record is None or record.qbo_status is not action.pending_status:
         db.session.rollback()
         return "skipped: the row is no longer pending"
-    redis = get_redis()
     # One job per row at a time, even if the sweeper re-enqueued a job that is still running.
-    lock = redis.lock(
+    lock = get_redis().lock(
         row_lock_key(record_type, record_id),
         timeout=current_app.config["JOB_TIMEOUT"] + 60,
         blocking=False,
@@ -226,7 +80,7 @@ def _run(action: str, record_type: str, record_id: int, user_id) -> str:
         db.session.rollback()
         return "skipped: another job holds the row"
     try:
-        return _attempt(action, model, record, user_id)
+        return _attempt(action, record, user_id)
     finally:
         try:
             lock.release()
@@ -234,65 +88,69 @@ def _run(action: str, record_type: str, record_id: int, user_id) -> str:
             log.warning("row lock for %s %s expired before release", record_type, record_id)
 
 
-def _attempt(action, model, record, user_id) -> str:
+def _attempt(action: SyncAction, record, user_id) -> str:
     user = db.session.get(User, user_id) if user_id else None
     firm = db.session.get(Firm, record.firm_id)
-    connection = db.session.execute(
-        db.select(QboConnection).filter_by(firm_id=firm.id)
-    ).scalar_one_or_none()
-    fail = mark_failed if action == "sync" else mark_unsync_failed
-    if connection is None or not connection.is_connected:
-        fail(record, user, SyncReason.NOT_CONNECTED, NOT_CONNECTED)
-        db.session.commit()
-        return "failed: not connected"
-    # End the read transaction before talking to QBO: token refreshes commit in their own session.
-    db.session.commit()
-    ctx = _make_context(firm, connection, user)
-    handler = (handlers.SYNC if action == "sync" else handlers.UNSYNC)[model.RECORD_TYPE]
+    handler = HANDLERS[action][type(record).RECORD_TYPE]
     try:
-        handler(ctx, record)
-        if ctx.client.last_success:
-            connection.last_success_at = utcnow()
-        db.session.commit()
-        return "synced" if action == "sync" else "unsynced"
+        with open_job_context(firm, user) as ctx:
+            handler(ctx, record)
+            if ctx.client.last_success:
+                ctx.connection.last_success_at = utcnow()
+            # The job's one commit, straight after QBO answered, so nothing can lose the answer.
+            db.session.commit()
+        return "synced" if action is SyncAction.SYNC else "unsynced"
     except Exception as error:
         db.session.rollback()
-        if isinstance(error, TRANSIENT) and _will_retry():
-            history(record, user, action, "retrying", message=str(error))
-            db.session.commit()
-            raise
-        if not isinstance(error, (QboError, handlers.Blocked, handlers.DependencyBusy)):
-            log.exception("%s of %s %s crashed", action, model.RECORD_TYPE, record.id)
-        reason, message = fail_row(record, user, error, action)
-        if isinstance(error, (QboRefreshFailed, QboAuthError)):
-            connection.refresh_failing = True
-            connection.last_error = message
+        return _after_failure(action, record, user, firm, error)
+
+
+def _after_failure(action: SyncAction, record, user, firm, error: Exception) -> str:
+    if isinstance(error, RETRYABLE) and _will_retry():
+        record_history(record, user, action, "retrying", message=str(error))
         db.session.commit()
-        return f"failed: {reason.value}"
-    finally:
-        ctx.client.close()
+        raise error
+    if isinstance(error, INFRASTRUCTURE_ERRORS):
+        kind = type(record).RECORD_TYPE
+        log.warning("%s of %s %s left for the sweeper: %s", action, kind, record.id, error)
+        return "pending: left for the sweeper"
+    if not isinstance(error, (QboError, Blocked, DependencyBusy)):
+        log.exception("%s of %s %s crashed", action, type(record).RECORD_TYPE, record.id)
+    reason, message = fail_row(record, action, user, error)
+    connection = firm.qbo_connection
+    if isinstance(error, (QboRefreshFailed, QboAuthError)) and connection is not None:
+        connection.refresh_failing = True
+        connection.last_error = message
+    db.session.commit()
+    return f"failed: {reason.value}"
+
+
+def _will_retry() -> bool:
+    job = get_current_job()
+    return job is not None and job.should_retry
 
 
 def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:
-    """RQ failure callback: a job that died outside our `try` leaves its row Failed, not pending."""
-    if job.should_retry:
-        return  # RQ will run it again; the row stays Syncing…
+    """RQ failure callback: a job that died outside our `try` leaves its row Failed, not pending.
+
+    An infrastructure error is no verdict on the row: it stays pending and the sweeper revives it.
+    """
+    if job.should_retry or issubclass(exc_type, INFRASTRUCTURE_ERRORS):
+        return
     try:
         record_type, record_id = job.args[0], job.args[1]
         user_id = job.args[2] if len(job.args) > 2 else None
     except (IndexError, TypeError):
         return
-    with app_context():
+    with job_app_context():
         model = SYNCED_MODELS.get(record_type)
         record = db.session.get(model, record_id) if model else None
-        if record is None or record.qbo_status not in PENDING_STATUSES:
+        action = pending_action(record) if record is not None else None
+        if action is None:
             return
         user = db.session.get(User, user_id) if user_id else None
         message = f"The sync job stopped unexpectedly ({exc_type.__name__}: {exc_value})"
-        if record.qbo_status is SyncStatus.SYNCING:
-            mark_failed(record, user, SyncReason.INTERNAL_ERROR, message)
-        else:
-            mark_unsync_failed(record, user, SyncReason.INTERNAL_ERROR, message)
+        mark_action_failed(record, action, user, SyncReason.INTERNAL_ERROR, message)
         db.session.commit()
 
 
@@ -301,8 +159,24 @@ def refresh_accounts(firm_id: int) -> int:
 
     Returns:
         How many accounts are offered for deposits.
-    """
-    from .accounts import refresh_company_cache
 
-    with app_context():
-        return refresh_company_cache(firm_id, _make_context)
+    Raises:
+        QboError: QBO failed; the connection keeps the error and the page keeps the old list.
+    """
+    with job_app_context():
+        firm = db.session.get(Firm, firm_id)
+        if firm is None:
+            return 0
+        try:
+            with open_job_context(firm, None) as ctx:
+                offered = refresh_company_cache(ctx)
+        except QboNotConnected:
+            db.session.rollback()
+            return 0
+        except QboError as error:
+            db.session.rollback()
+            firm.qbo_connection.last_error = str(error)
+            db.session.commit()
+            raise
+        db.session.commit()
+        return offered

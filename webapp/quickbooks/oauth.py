@@ -4,15 +4,16 @@ Tokens are encrypted at rest with Fernet. The key is TOKEN_ENCRYPTION_KEY (urlsa
 bytes, `Fernet.generate_key()`); when it is unset, a key is derived from SECRET_KEY with HKDF, so
 changing SECRET_KEY then makes stored tokens unreadable and the firm must reconnect.
 
-Intuit rotates refresh tokens and expires the old one 24 h later (qbo-api.md section 6.4), so
-refreshes are serialised per company with a Redis lock, the row is re-read after the lock is
-taken (another worker may have refreshed already), and the new refresh token is committed in its
-own transaction before the new access token is used.
+Intuit rotates refresh tokens and may expire the old one soon after, so refreshes are serialised
+per company with a Redis lock, the row is re-read after the lock is taken (another worker may have
+refreshed already), and the new refresh token is committed in its own transaction before the new
+access token is used.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 from datetime import timedelta
 
@@ -38,13 +39,18 @@ REFRESH_MARGIN = timedelta(minutes=5)
 
 
 def fernet(config) -> Fernet:
-    key = config.get("TOKEN_ENCRYPTION_KEY")
-    if not key:
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=b"ledgerbridge-qbo-tokens", info=b"fernet"
-        ).derive(config["SECRET_KEY"].encode())
-        key = base64.urlsafe_b64encode(derived)
-    return Fernet(key)
+    return _fernet(config.get("TOKEN_ENCRYPTION_KEY") or "", config["SECRET_KEY"])
+
+
+@functools.lru_cache(maxsize=8)
+def _fernet(token_key: str, secret_key: str) -> Fernet:
+    # Derived once per process and key: HKDF and Fernet's set-up cost more than a decryption.
+    if token_key:
+        return Fernet(token_key)
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"ledgerbridge-qbo-tokens", info=b"fernet"
+    ).derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
 
 
 def encrypt(config, text: str) -> bytes:
@@ -154,10 +160,12 @@ def store_tokens(config, connection: QboConnection, token: dict) -> None:
 
 
 class ConnectionTokens:
-    """Valid access tokens for one connection.
+    """Valid access tokens for one connection, for the length of one job.
 
-    The row is always read and written in short sessions of its own, so a refresh commits
-    even while the job's own session has work in progress.
+    The access token is decrypted once and kept until it nears its expiry or Intuit refuses it
+    (a 401 calls `refresh`). The row is re-read and written in short sessions of its own only to
+    refresh: a rotated refresh token must be committed before the new access token is used, even
+    while the job's own transaction is still open, or a crash could lose the only valid one.
 
     Args:
         connection_id: QboConnection.id.
@@ -170,6 +178,18 @@ class ConnectionTokens:
         self.config = config
         self.redis = redis
         self.refreshes = 0
+        self._token: str | None = None
+        self._expires_at = None
+
+    @classmethod
+    def from_connection(cls, connection: QboConnection, config, redis) -> ConnectionTokens:
+        """Start from the row the job already loaded, so the first call reads nothing more."""
+        tokens = cls(connection.id, config, redis)
+        tokens._keep(decrypt(config, connection.access_token_encrypted), connection)
+        return tokens
+
+    def _keep(self, token: str | None, row: QboConnection) -> None:
+        self._token, self._expires_at = token, row.access_expires_at
 
     def _load(self, session: Session) -> QboConnection:
         row = session.get(QboConnection, self.connection_id)
@@ -177,15 +197,22 @@ class ConnectionTokens:
             raise QboNotConnected("QuickBooks is not connected.")
         return row
 
-    def _expiring(self, row: QboConnection) -> bool:
-        return row.access_expires_at is None or row.access_expires_at - utcnow() < REFRESH_MARGIN
+    def _fresh(self) -> bool:
+        return (
+            self._token is not None
+            and self._expires_at is not None
+            and self._expires_at - utcnow() >= REFRESH_MARGIN
+        )
 
     def access_token(self) -> str:
-        with Session(db.engine) as session:
-            row = self._load(session)
-            token = decrypt(self.config, row.access_token_encrypted)
-            if token and not self._expiring(row):
-                return token
+        if self._fresh():
+            return self._token
+        if self._token is None:
+            with Session(db.engine) as session:
+                row = self._load(session)
+                self._keep(decrypt(self.config, row.access_token_encrypted), row)
+            if self._fresh():
+                return self._token
         return self.refresh(failed_token=None)
 
     def refresh(self, failed_token: str | None) -> str:
@@ -208,7 +235,8 @@ class ConnectionTokens:
             with Session(db.engine, expire_on_commit=False) as session:
                 row = self._load(session)  # re-read: the lock holder before us may have refreshed
                 current = decrypt(self.config, row.access_token_encrypted)
-                if current and current != failed_token and not self._expiring(row):
+                self._keep(current, row)
+                if current and current != failed_token and self._fresh():
                     return current
                 refresh_token = decrypt(self.config, row.refresh_token_encrypted)
                 if not refresh_token:
@@ -230,6 +258,7 @@ class ConnectionTokens:
                 # Commit the rotated refresh token before the new access token is ever used.
                 store_tokens(self.config, row, token)
                 session.commit()
+                self._keep(token["access_token"], row)
                 self.refreshes += 1
                 log.info("refreshed QBO tokens for realm %s", realm_id)
                 return token["access_token"]

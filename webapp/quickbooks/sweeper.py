@@ -17,10 +17,11 @@ from rq.job import Job, JobStatus
 from sqlalchemy import update
 
 from ..extensions import db
-from ..models import PENDING_STATUSES, SYNCED_MODELS, SyncStatus, utcnow
+from ..models import PENDING_STATUSES, SYNCED_MODELS, utcnow
 from ..queue import get_redis
-from .jobs import app_context
-from .sync import SYNC_JOB, UNSYNC_JOB, enqueue_sync_job, history, row_job_key, row_lock_key
+from .context import job_app_context
+from .state import pending_action, record_history
+from .sync import enqueue_row_job, row_job_key, row_lock_key
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def job_still_alive(redis, record_type: str, record_id: int) -> bool:
 
     Running is told by the row lock, which `_run` holds for the whole attempt and which
     expires JOB_TIMEOUT + 60 s after a worker died holding it. Queued or scheduled is told by
-    the status of the job whose id `enqueue_sync_job` remembered for the row. A job that RQ
+    the status of the job whose id `sync.RowJob` remembered for the row. A job that RQ
     still calls "started" while nobody holds the row lock died with its worker (SIGKILL, OOM,
     reboot): that row is lost and may be revived.
     """
@@ -67,17 +68,17 @@ def sweep_stuck_rows() -> int:
     Returns:
         How many rows were re-enqueued.
     """
-    with app_context():
+    with job_app_context():
         cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
         redis = get_redis()
         revived = 0
         for record_type, model in SYNCED_MODELS.items():
             stuck = db.session.execute(
-                db.select(model.id, model.qbo_status, model.qbo_status_changed_at)
+                db.select(model.id, model.qbo_status_changed_at)
                 .where(model.qbo_status.in_(PENDING_STATUSES), model.qbo_status_changed_at < cutoff)
                 .limit(500)
             ).all()
-            for row_id, status, changed_at in stuck:
+            for row_id, changed_at in stuck:
                 if job_still_alive(redis, record_type, row_id):
                     continue
                 # Compare-and-set on the timestamp, so two sweepers never both re-enqueue a row.
@@ -90,10 +91,11 @@ def sweep_stuck_rows() -> int:
                 if won != 1:
                     continue
                 record = db.session.get(model, row_id)
-                history(record, None, "sweep", "requeued", message="Re-enqueued after being stuck")
-                db.session.commit()
-                job = SYNC_JOB if status is SyncStatus.SYNCING else UNSYNC_JOB
-                enqueue_sync_job(job, record_type, row_id, None)
+                record_history(
+                    record, None, "sweep", "requeued", message="Re-enqueued after being stuck"
+                )
+                enqueue_row_job(pending_action(record), record, None)
+                db.session.commit()  # the job goes out after this commit
                 revived += 1
         if revived:
             log.info("sweeper re-enqueued %s stuck rows", revived)

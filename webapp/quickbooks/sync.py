@@ -1,139 +1,56 @@
-"""Start sync and unsync of a row: compare-and-set its status, record history, enqueue the job.
+"""Start sync and unsync of a row: claim it, and have its job enqueued once the caller commits.
 
-Views call these; they never talk to QBO. The row's status in the database is the lock:
-only the request whose UPDATE ... WHERE status IN (...) matched may enqueue a job.
+Views call these; they never talk to QBO and never commit. The row's status in the database is
+the lock: only the request whose claim (UPDATE ... WHERE status IN (...)) matched registers a
+job, and the job goes to the queue after the view's commit (queue.enqueue_after_commit), so a
+worker never looks for a row that is not committed yet.
 """
 
+from __future__ import annotations
+
 import logging
+from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import current_app
 from redis.exceptions import RedisError
 from rq import Callback, Retry
-from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
-    SYNCABLE_STATUSES,
+    PENDING_STATUSES,
+    SYNCED_MODELS,
+    Firm,
     Invoice,
     Payment,
     PaymentSource,
     Refund,
-    SyncEvent,
     SyncReason,
     SyncStatus,
     User,
-    utcnow,
 )
-from ..queue import enqueue_job
+from ..queue import AfterCommitJob, enqueue_after_commit
+from .state import (
+    QUEUE_UNREACHABLE,
+    SyncAction,
+    mark_action_failed,
+    mark_failed,
+    mark_skipped,
+    start,
+)
 
 log = logging.getLogger(__name__)
 
-SYNC_JOB = "webapp.quickbooks.jobs.run_sync"
-UNSYNC_JOB = "webapp.quickbooks.jobs.run_unsync"
+JOB_PATHS = {
+    SyncAction.SYNC: "webapp.quickbooks.jobs.run_sync",
+    SyncAction.UNSYNC: "webapp.quickbooks.jobs.run_unsync",
+}
 FAILURE_CALLBACK = "webapp.quickbooks.jobs.on_job_failure"
 CLIENT_FIRST = "Sync the client account first"
+SYNC_OFF_FOR_PAYMENT = "Sync turned off for this payment"
 
-
-class SyncNotAllowed(Exception):
-    """The action is not possible for this row now; the message says why, in plain words."""
-
-
-def sync_blocker(record) -> str | None:
-    """Return why "Sync … to QuickBooks" is unavailable for the row, or None when it may run."""
-    if not record.qbo_status.can_sync:
-        return None if record.qbo_status.is_final else "A sync is already running"
-    if isinstance(record, Invoice) and record.client.qbo_status is not SyncStatus.SYNCED:
-        return CLIENT_FIRST
-    if isinstance(record, Refund) and record.payment.qbo_status is not SyncStatus.SYNCED:
-        return "Sync the payment first"
-    return None
-
-
-def request_sync(record, user: User | None) -> bool:
-    """Mark the row Syncing… and enqueue its sync job.
-
-    Returns:
-        True if this call started a job, False if one was already pending for the row.
-
-    Raises:
-        SyncNotAllowed: the row cannot be synced now (the message says why).
-    """
-    if record.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
-        return False
-    if not record.qbo_status.can_sync:
-        raise SyncNotAllowed("This row is already in QuickBooks.")
-    blocker = sync_blocker(record)
-    if blocker:
-        raise SyncNotAllowed(blocker)
-    return _start(record, user, SYNCABLE_STATUSES, SyncStatus.SYNCING, "sync", SYNC_JOB)
-
-
-def request_unsync(record, user: User | None) -> bool:
-    """Mark the row Unsyncing… and enqueue its unsync job (see request_sync)."""
-    if record.qbo_status in (SyncStatus.SYNCING, SyncStatus.UNSYNCING):
-        return False
-    if not record.qbo_status.can_unsync:
-        raise SyncNotAllowed("Only synced rows can be unsynced.")
-    return _start(record, user, (SyncStatus.SYNCED,), SyncStatus.UNSYNCING, "unsync", UNSYNC_JOB)
-
-
-def sync_after_create(record, user: User | None) -> bool:
-    """Apply the article's creation rules to a new row (already flushed) and start a sync if due.
-
-    Manual payments whose box was cleared are Skipped with the reason; online payments always
-    sync; a payment, invoice or refund syncs by itself when the firm is connected and what it
-    depends on is already in QBO.
-    """
-    if (
-        isinstance(record, Payment)
-        and record.source is PaymentSource.MANUAL
-        and not record.sync_requested
-    ):
-        record.mark_skipped(SyncReason.SYNC_OFF_FOR_PAYMENT)
-        _history(record, user, "create", "skipped", message=record.qbo_message)
-        db.session.commit()
-        return False
-    connection = record_firm_connection(record)
-    if connection is None or not connection.is_connected or sync_blocker(record):
-        db.session.commit()
-        return False
-    if isinstance(record, Payment) and record.invoice.client.qbo_status is not SyncStatus.SYNCED:
-        # QuickBooks was asked for, but a payment cannot go before its customer. Say so on the
-        # row (the job would fail the same way) instead of leaving a silent "Not synced".
-        mark_failed(record, user, SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST, action="create")
-        db.session.commit()
-        return False
-    db.session.commit()
-    return request_sync(record, user)
-
-
-def record_firm_connection(record):
-    from ..models import QboConnection
-
-    return db.session.execute(
-        db.select(QboConnection).filter_by(firm_id=record.firm_id)
-    ).scalar_one_or_none()
-
-
-def claim(record, from_statuses, to_status) -> bool:
-    """Compare-and-set the row's status in the database; True if this caller won (not committed)."""
-    model = type(record)
-    claimed = db.session.execute(
-        update(model)
-        .where(model.id == record.id, model.qbo_status.in_(from_statuses))
-        .values(
-            qbo_status=to_status,
-            qbo_status_changed_at=utcnow(),
-            qbo_reason=None,
-            qbo_message=None,
-            qbo_error_code=None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return claimed == 1
-
-
-# Redis keys that tell the sweeper whether a pending row still has a live job (jobs.py).
+# Redis keys that tell the sweeper whether a pending row still has a live job.
 ROW_JOB_TTL = 24 * 3600
 
 
@@ -147,128 +64,150 @@ def row_lock_key(record_type: str, record_id: int) -> str:
     return f"qbo:row-lock:{record_type}:{record_id}"
 
 
-def enqueue_sync_job(job_path: str, record_type: str, record_id: int, user_id: int | None):
-    """Enqueue a sync/unsync job with the retry policy and the failure callback.
+class SyncNotAllowed(Exception):
+    """The action is not possible for this row now; the message says why, in plain words."""
 
-    The job's id is remembered per row, so the sweeper can tell a slow job from a lost one.
+
+class SyncStart(StrEnum):
+    """What a sync or unsync request did, known once the caller committed."""
+
+    STARTED = "started"  # the row is pending and its job is in the queue
+    ALREADY_PENDING = "already_pending"  # another request's job owns the row; nothing changed
+    QUEUE_UNAVAILABLE = "queue_unavailable"  # the job could not be queued; the row says so
+
+
+class RowJob(AfterCommitJob):
+    """The sync or unsync job of one row, with the retry policy and the failure callback."""
+
+    def __init__(self, action: SyncAction, record_type: str, record_id: int, user_id):
+        intervals = current_app.config["QBO_RETRY_INTERVALS"]
+        super().__init__(
+            JOB_PATHS[action],
+            record_type,
+            record_id,
+            user_id,
+            retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
+            on_failure=Callback(FAILURE_CALLBACK),
+        )
+        self.action = action
+        self.record_type = record_type
+        self.record_id = record_id
+        self.user_id = user_id
+
+    def enqueue(self) -> None:
+        super().enqueue()
+        # Remember the job per row, so the sweeper can tell a slow job from a lost one.
+        try:
+            self.job.connection.set(
+                row_job_key(self.record_type, self.record_id), self.job.id, ex=ROW_JOB_TTL
+            )
+        except RedisError as error:
+            # The job is queued: without the pointer the sweeper may only double it later,
+            # which the row lock and the requestid make harmless (sweeper.py).
+            log.warning("could not remember job %s for %s: %s", self.job.id, self.args, error)
+
+    def unreachable(self, error: RedisError) -> None:
+        """End the claim in a short transaction of its own: the caller's has committed."""
+        log.warning("could not enqueue %s of %s: %s", self.action, self.args, error)
+        with Session(db.engine) as session:
+            record = session.get(SYNCED_MODELS[self.record_type], self.record_id)
+            if record is None or record.qbo_status is not self.action.pending_status:
+                return
+            user = session.get(User, self.user_id) if self.user_id else None
+            mark_action_failed(
+                record, self.action, user, SyncReason.QUEUE_UNAVAILABLE, QUEUE_UNREACHABLE
+            )
+            session.commit()
+
+
+@dataclass
+class SyncRequest:
+    """The answer of request_sync / request_unsync; read `outcome` after the commit."""
+
+    action: SyncAction
+    job: RowJob | None
+
+    @property
+    def outcome(self) -> SyncStart:
+        if self.job is None:
+            return SyncStart.ALREADY_PENDING
+        if not self.job.settled:
+            raise RuntimeError("commit first: the job is enqueued after the commit")
+        return SyncStart.STARTED if self.job.sent else SyncStart.QUEUE_UNAVAILABLE
+
+
+def sync_blocker(record) -> str | None:
+    """Return why "Sync … to QuickBooks" is unavailable for the row, or None when it may run."""
+    if not record.qbo_status.can_sync:
+        return None if record.qbo_status.is_final else "A sync is already running"
+    if isinstance(record, Invoice) and record.client.qbo_status is not SyncStatus.SYNCED:
+        return CLIENT_FIRST
+    if isinstance(record, Refund) and record.payment.qbo_status is not SyncStatus.SYNCED:
+        return "Sync the payment first"
+    return None
+
+
+def request_sync(record, user: User | None) -> SyncRequest:
+    """Mark the row Syncing… and register its sync job for after the caller's commit.
+
+    Raises:
+        SyncNotAllowed: the row cannot be synced now (the message says why).
     """
-    intervals = current_app.config["QBO_RETRY_INTERVALS"]
-    job = enqueue_job(
-        job_path,
-        record_type,
-        record_id,
-        user_id,
-        retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
-        on_failure=Callback(FAILURE_CALLBACK),
-    )
-    try:
-        job.connection.set(row_job_key(record_type, record_id), job.id, ex=ROW_JOB_TTL)
-    except RedisError as error:
-        # The job is queued: without the pointer the sweeper may only double it later, which
-        # the row lock and the requestid make harmless (sweeper.py).
-        log.warning(
-            "could not remember job %s for %s %s: %s", job.id, record_type, record_id, error
-        )
-    return job
+    if record.qbo_status in PENDING_STATUSES:
+        return SyncRequest(SyncAction.SYNC, None)
+    if not record.qbo_status.can_sync:
+        raise SyncNotAllowed("This row is already in QuickBooks.")
+    blocker = sync_blocker(record)
+    if blocker:
+        raise SyncNotAllowed(blocker)
+    return _start(record, user, SyncAction.SYNC)
 
 
-def _start(record, user, from_statuses, to_status, action, job_path) -> bool:
-    model = type(record)
-    if not claim(record, from_statuses, to_status):
+def request_unsync(record, user: User | None) -> SyncRequest:
+    """Mark the row Unsyncing… and register its unsync job (see request_sync)."""
+    if record.qbo_status in PENDING_STATUSES:
+        return SyncRequest(SyncAction.UNSYNC, None)
+    if not record.qbo_status.can_unsync:
+        raise SyncNotAllowed("Only synced rows can be unsynced.")
+    return _start(record, user, SyncAction.UNSYNC)
+
+
+def sync_after_create(record, user: User | None) -> SyncRequest | None:
+    """Apply the creation rules to a new row (already flushed); start a sync if one is due.
+
+    Manual payments whose box was cleared are Skipped with the reason; online payments always
+    sync; a payment, invoice or refund syncs by itself when the firm is connected and what it
+    depends on is already in QBO.
+
+    Returns:
+        The sync request, or None when no sync was due.
+    """
+    if (
+        isinstance(record, Payment)
+        and record.source is PaymentSource.MANUAL
+        and not record.sync_requested
+    ):
+        mark_skipped(record, user, SyncReason.SYNC_OFF_FOR_PAYMENT, SYNC_OFF_FOR_PAYMENT)
+        return None
+    connection = db.session.get(Firm, record.firm_id).qbo_connection
+    if connection is None or not connection.is_connected or sync_blocker(record):
+        return None
+    if isinstance(record, Payment) and record.invoice.client.qbo_status is not SyncStatus.SYNCED:
+        # QuickBooks was asked for, but a payment cannot go before its customer. Say so on the
+        # row (the job would fail the same way) instead of leaving a silent "Not synced".
+        mark_failed(record, user, SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST, action="create")
+        return None
+    return request_sync(record, user)
+
+
+def enqueue_row_job(action: SyncAction, record, user_id: int | None) -> RowJob:
+    """Register the row's job, to be enqueued when the current transaction commits."""
+    return enqueue_after_commit(RowJob(action, type(record).RECORD_TYPE, record.id, user_id))
+
+
+def _start(record, user, action: SyncAction) -> SyncRequest:
+    if not start(record, action, user):
         # Another click or worker got there first; its job owns the row.
-        db.session.rollback()
         db.session.refresh(record)
-        return False
-    _history(record, user, action, "queued")
-    db.session.commit()
-    db.session.refresh(record)
-    try:
-        enqueue_sync_job(job_path, model.RECORD_TYPE, record.id, user.id if user else None)
-    except RedisError as error:
-        log.warning(
-            "could not enqueue %s for %s %s: %s", action, model.RECORD_TYPE, record.id, error
-        )
-        record.qbo_status = SyncStatus.FAILED
-        record.qbo_reason = SyncReason.QUEUE_UNAVAILABLE.value
-        record.qbo_message = "The background queue is not reachable. Try again in a minute."
-        record.qbo_status_changed_at = utcnow()
-        _history(record, user, action, "failed", message=record.qbo_message)
-        db.session.commit()
-    return True
-
-
-def _history(record, user, action, outcome, message=None, qbo_id=None, summary=None) -> SyncEvent:
-    event = SyncEvent(
-        firm_id=record.firm_id,
-        record_type=type(record).RECORD_TYPE,
-        record_id=record.id,
-        user_id=user.id if user else None,
-        action=action,
-        outcome=outcome,
-        qbo_id=qbo_id or record.qbo_id,
-        request_summary=summary,
-        message=message,
-    )
-    db.session.add(event)
-    return event
-
-
-# Outcomes, used by the jobs (they commit) -----------------------------------------------------
-
-
-def mark_synced(
-    record, qbo_object: dict, realm_id: str, user, action="sync", message=None, summary=None
-):
-    """The row exists in QBO: store its Id and SyncToken with the Synced status (same transaction)."""
-    now = utcnow()
-    record.qbo_status = SyncStatus.SYNCED
-    record.qbo_id = str(qbo_object["Id"])
-    record.qbo_sync_token = str(qbo_object.get("SyncToken", "0"))
-    record.qbo_realm_id = realm_id
-    record.qbo_reason = SyncReason.ALREADY_IN_QBO.value if message else None
-    record.qbo_message = message
-    record.qbo_error_code = None
-    record.qbo_synced_at = now
-    record.qbo_status_changed_at = now
-    _history(record, user, action, "synced", message=message, summary=summary)
-
-
-def mark_failed(
-    record, user, reason: SyncReason, message: str, code=None, action="sync", summary=None
-):
-    """The attempt failed for good: keep QBO's message and code and our reason."""
-    record.qbo_status = SyncStatus.FAILED
-    record.qbo_reason = reason.value
-    record.qbo_message = message
-    record.qbo_error_code = code
-    record.qbo_status_changed_at = utcnow()
-    _history(record, user, action, "failed", message=message, summary=summary)
-
-
-def mark_unsynced(record, user, action="unsync", message=None):
-    """The row no longer points at a QBO object; the next create gets a fresh requestid."""
-    record.qbo_status = SyncStatus.NOT_SYNCED
-    old_id = record.qbo_id
-    record.qbo_id = None
-    record.qbo_sync_token = None
-    record.qbo_realm_id = None
-    record.qbo_reason = None
-    record.qbo_message = message
-    record.qbo_error_code = None
-    record.qbo_sync_generation = (record.qbo_sync_generation or 0) + 1
-    record.qbo_status_changed_at = utcnow()
-    _history(record, user, action, "not_synced", message=message, qbo_id=old_id)
-
-
-def mark_unsync_failed(record, user, reason: SyncReason, message: str, code=None):
-    """An unsync that failed leaves the row in QBO, so it is Synced again, with the message."""
-    record.qbo_status = SyncStatus.SYNCED
-    record.qbo_reason = reason.value
-    record.qbo_message = f"Unsync failed: {message}"
-    record.qbo_error_code = code
-    record.qbo_status_changed_at = utcnow()
-    _history(record, user, "unsync", "failed", message=message)
-
-
-def history(record, user, action, outcome, message=None, qbo_id=None, summary=None):
-    return _history(record, user, action, outcome, message, qbo_id, summary)
+        return SyncRequest(action, None)
+    return SyncRequest(action, enqueue_row_job(action, record, user.id if user else None))

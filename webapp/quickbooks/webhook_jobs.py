@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from ..extensions import db
-from ..models import Firm, Invoice, Payment, QboConnection, Refund, SyncStatus
-from .errors import QboFault
-from .jobs import _make_context, app_context
-from .sync import mark_unsynced
+from ..models import Firm, Invoice, Payment, Refund, SyncStatus
+from .context import job_app_context, open_job_context
+from .errors import QboFault, QboNotConnected
+from .state import mark_unsynced
 
 MODELS = {"Payment": Payment, "Invoice": Invoice, "RefundReceipt": Refund}
 GONE = ("delete", "deleted", "void", "voided", "merge", "merged")
 
 
 def process_webhook_events(events: list[dict]) -> int:
-    """Apply webhook events to our rows.
+    """Apply webhook events to our rows; the job commits once per event.
 
     Args:
         events: from webhooks.parse_events: realm, entity, id, operation.
@@ -22,7 +22,7 @@ def process_webhook_events(events: list[dict]) -> int:
         How many rows changed.
     """
     changed = 0
-    with app_context():
+    with job_app_context():
         for event in events:
             model = MODELS[event["entity"]]
             rows = list(
@@ -45,21 +45,15 @@ def _apply(row, event) -> bool:
     gone = event["operation"] in GONE
     current = None
     if not gone:
-        connection = db.session.execute(
-            db.select(QboConnection).filter_by(firm_id=row.firm_id)
-        ).scalar_one_or_none()
-        if connection is None or not connection.is_connected:
-            return False
-        db.session.commit()
-        ctx = _make_context(db.session.get(Firm, row.firm_id), connection, None)
         try:
-            current = ctx.client.read(event["entity"], event["id"])
+            with open_job_context(db.session.get(Firm, row.firm_id), None) as ctx:
+                current = ctx.client.read(event["entity"], event["id"])
+        except QboNotConnected:
+            return False
         except QboFault as error:
             if error.code != "610":
                 raise
             gone = True
-        finally:
-            ctx.client.close()
         if current is not None and current.get("PrivateNote", "").startswith("Voided"):
             gone = True
     if gone:

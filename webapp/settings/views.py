@@ -138,6 +138,7 @@ def qbo_callback():
         db.session.rollback()
         flash(str(refused), "error")
         return redirect(url_for("settings.quickbooks"))
+    db.session.commit()
     flash("QuickBooks is connected.", "success")
     return redirect(url_for("settings.quickbooks"))
 
@@ -150,6 +151,7 @@ def qbo_disconnect():
     if connection is None or not connection.is_connected:
         abort(404)
     revoked = disconnect(current_app.config, connection)
+    db.session.commit()
     message = "QuickBooks is disconnected. Synced rows keep their QuickBooks links."
     if not revoked:
         message += " Intuit did not confirm the revocation; remove the app in QuickBooks too."
@@ -214,12 +216,13 @@ def qbo_refresh_accounts():
     connection = firm_connection(current_user.firm_id)
     if connection is None or not connection.is_connected:
         abort(404)
-    started = request_accounts_refresh(current_user.firm_id)
+    refresh = request_accounts_refresh(current_user.firm_id)
+    db.session.commit()
     since = utcnow().timestamp()
     response = make_response(
         render_template("settings/_deposit.html", **_context(refreshing_since=since))
     )
-    if not started:
+    if not refresh.sent:
         return toast(response, "The background queue is not reachable. Try again.", "error")
     return toast(response, "Reading the accounts from QuickBooks…", "info")
 

@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
-from ..models import SyncEvent, SyncStatus, User
-from ..quickbooks.sync import SyncNotAllowed, request_sync, request_unsync
+from ..models import SyncEvent, User
+from ..quickbooks.state import SyncAction
+from ..quickbooks.sync import SyncNotAllowed, SyncStart, request_sync, request_unsync
 
 HISTORY_LIMIT = 200
 
@@ -21,14 +22,15 @@ def start_sync_action(
 
     Args:
         record: the row, already loaded for the user's firm.
-        action: "sync" or "unsync".
+        action: "sync" or "unsync" (a SyncAction).
         render_row: renders the row fragment for `record`.
         render_poller: renders the page's poller, active and out of band.
         back: where a request without htmx is redirected (PRG fallback).
     """
+    action = SyncAction(action)
     user = current_user._get_current_object()
     try:
-        started = (request_sync if action == "sync" else request_unsync)(record, user)
+        requested = (request_sync if action is SyncAction.SYNC else request_unsync)(record, user)
     except SyncNotAllowed as refused:
         message = str(refused)
         if not is_fragment_request():
@@ -37,25 +39,29 @@ def start_sync_action(
         response = make_response(message, 409)
         response.headers["HX-Reswap"] = "none"
         return toast(response, message, "error")
+    db.session.commit()  # the job is enqueued after this commit; then `outcome` is known
+    outcome = requested.outcome
+    message = _action_message(record, action, outcome)
     if not is_fragment_request():
-        flash(_action_message(record, action, started))
+        flash(message)
         return redirect(back)
     response = make_response(render_row(record) + render_poller())
-    if not started:
-        level = "warning"
-    elif record.qbo_status is SyncStatus.FAILED:
-        level = "error"  # the job could not even be queued; the row says why
-    else:
-        level = "info"
-    return toast(response, _action_message(record, action, started), level)
+    return toast(response, message, _TOAST_LEVELS[outcome])
 
 
-def _action_message(record, action: str, started: bool) -> str:
-    if not started:
+_TOAST_LEVELS = {
+    SyncStart.STARTED: "info",
+    SyncStart.ALREADY_PENDING: "warning",
+    SyncStart.QUEUE_UNAVAILABLE: "error",  # the row is Failed and says why
+}
+
+
+def _action_message(record, action: SyncAction, outcome: SyncStart) -> str:
+    if outcome is SyncStart.ALREADY_PENDING:
         return "QuickBooks is already working on this row."
-    if record.qbo_status is SyncStatus.FAILED:
+    if outcome is SyncStart.QUEUE_UNAVAILABLE:
         return record.qbo_message or "The sync could not start."
-    return "Sync started." if action == "sync" else "Unsync started."
+    return "Sync started." if action is SyncAction.SYNC else "Unsync started."
 
 
 def created_row_response(

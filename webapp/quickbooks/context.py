@@ -1,0 +1,91 @@
+"""What every QuickBooks job works with: an app context, the firm's connection, an API client.
+
+The job owns the transaction of `db.session`; JobContext.commit_progress is how a handler keeps
+what QuickBooks already answered before it makes the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
+
+from .. import create_app
+from ..extensions import db
+from ..models import Firm, QboConnection, User
+from ..queue import get_redis
+from . import mapping
+from .client import QboClient
+from .errors import QboNotConnected
+from .oauth import ConnectionTokens
+
+_job_app = None
+
+
+@contextmanager
+def job_app_context() -> Iterator[None]:
+    """The worker pushes an app context before it forks; any other runner gets one here."""
+    global _job_app
+    if has_app_context():
+        yield
+        return
+    if _job_app is None:
+        _job_app = create_app()
+    with _job_app.app_context():
+        yield
+
+
+@dataclass
+class JobContext:
+    """What a handler needs: the firm, its company, an API client, who asked."""
+
+    firm: Firm
+    connection: QboConnection
+    client: QboClient
+    user: User | None
+
+    @property
+    def config(self):
+        return current_app.config
+
+    @property
+    def redis(self):
+        return get_redis()
+
+    @property
+    def realm_id(self) -> str:
+        return self.connection.realm_id
+
+    def requestid(self, record, operation: str) -> str:
+        return mapping.requestid(
+            mapping.firm_namespace(self.firm),
+            type(record).RECORD_TYPE,
+            record.id,
+            record.qbo_sync_generation or 0,
+            operation,
+        )
+
+    def commit_progress(self) -> None:
+        """Commit the job's work so far: what QBO created or deleted must survive a later error."""
+        db.session.commit()
+
+
+@contextmanager
+def open_job_context(firm: Firm, user: User | None) -> Iterator[JobContext]:
+    """A JobContext for the firm's connected company; its HTTP session is closed at the end.
+
+    Raises:
+        QboNotConnected: the firm has no connection, or disconnected.
+    """
+    connection = firm.qbo_connection
+    if connection is None or not connection.is_connected:
+        raise QboNotConnected("QuickBooks is not connected.")
+    config, redis = current_app.config, get_redis()
+    tokens = ConnectionTokens.from_connection(connection, config, redis)
+    client = QboClient.from_config(connection.realm_id, tokens, config, redis)
+    try:
+        yield JobContext(firm, connection, client, user)
+    finally:
+        client.close()
