@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, current_app, request
 
 from . import faults, guard, query
-from .clock import parse_datetime, qbo_datetime, utc_iso
+from .clock import qbo_datetime
 from .entities import ENTITY_BY_PATH, REGISTRY, Books
 
 bp = Blueprint("qbo_accounting", __name__, url_prefix="/v3/company/<realm>")
-
-BATCH_LIMIT = 30  # [V] items per batch
-CDC_DAYS = 30  # [V] lookback window
-CDC_MAX = 1000  # [V] objects per CDC response
 
 
 def emu():
@@ -156,107 +150,6 @@ def query_endpoint(realm):
     """Run a SELECT given as ?query= or as an application/text body."""
     text = request.args.get("query") if request.method == "GET" else request.get_data(as_text=True)
     return api_call(realm, lambda books: run_query(books, text or ""))
-
-
-@bp.post("/batch")
-def batch(realm):
-    """Run up to 30 independent operations; each failure is its own Fault and the HTTP status stays 200."""
-
-    def work(books):
-        items = _json_body().get("BatchItemRequest")
-        if not isinstance(items, list) or not items:
-            raise faults.required("BatchItemRequest")
-        if len(items) > BATCH_LIMIT:
-            raise faults.QBOFault(
-                "1040",
-                "Batch size exceeds allowed limit",
-                f"A batch may contain at most {BATCH_LIMIT} items",
-            )
-        out = []
-        for item in items:
-            bid = item.get("bId") if isinstance(item, dict) else None
-            out.append({"bId": bid, **_batch_item(books, item)})
-        return {"BatchItemResponse": out}
-
-    items = (request.get_json(silent=True, force=True) or {}).get("BatchItemRequest") or []
-    has_writes = any(isinstance(i, dict) and i.get("operation") for i in items)
-    return api_call(realm, work, write=has_writes, batch=True)
-
-
-def _batch_item(books, item: dict) -> dict:
-    try:
-        with books.store.savepoint():
-            if not isinstance(item, dict):
-                raise faults.malformed()
-            if "Query" in item:
-                return run_query(books, item["Query"])
-            operation = (item.get("operation") or "").lower()
-            names = [k for k in item if k in REGISTRY]
-            if not names or operation not in ("create", "update", "delete"):
-                raise faults.unsupported(
-                    "Batch item needs an operation (create, update, delete) and one entity"
-                )
-            name = names[0]
-            include = "void" if (item.get("optionsData") or "").lower() == "void" else None
-            return {name: books.write(name, item[name], operation, include)}
-    except faults.QBOFault as fault:
-        return fault.body()
-    except faults.MALFORMED_BODY_ERRORS:
-        return faults.malformed().body()
-
-
-@bp.get("/cdc")
-def cdc(realm):
-    """Return entities changed since `changedSince` (at most 30 days back), deleted ones as tombstones."""
-
-    def work(books):
-        names = [n.strip() for n in request.args.get("entities", "").split(",") if n.strip()]
-        if not names:
-            raise faults.required("entities")
-        since_text = request.args.get("changedSince")
-        if not since_text:
-            raise faults.required("changedSince")
-        try:
-            since = parse_datetime(since_text)
-        except ValueError:
-            raise faults.business(
-                "changedSince is not a valid date-time", element="changedSince"
-            ) from None
-        if books.now() - since > timedelta(days=CDC_DAYS):
-            raise faults.business(
-                "changedSince cannot be more than 30 days ago", element="changedSince"
-            )
-        responses, total = [], 0
-        for raw_name in names:
-            name = next((n for n in REGISTRY if n.lower() == raw_name.lower()), None)
-            if name is None:
-                raise faults.business(f"{raw_name} is not supported by CDC", element="entities")
-            changed = books.store.changed_since(books.realm_id, name, utc_iso(since))
-            live = books.render(name, [obj for obj, deleted in changed if not deleted])
-            by_id = {str(o["Id"]): o for o in live}
-            objs = []
-            for obj, deleted in changed:
-                if deleted:
-                    objs.append(
-                        {
-                            "Id": str(obj["Id"]),
-                            "status": "Deleted",
-                            "domain": "QBO",
-                            "MetaData": {
-                                "LastUpdatedTime": obj.get("MetaData", {}).get("LastUpdatedTime")
-                            },
-                        }
-                    )
-                else:
-                    objs.append(by_id[str(obj["Id"])])
-            objs = objs[: max(0, CDC_MAX - total)]
-            total += len(objs)
-            responses.append(
-                {name: objs, "startPosition": 1, "maxResults": len(objs)} if objs else {}
-            )
-        return {"CDCResponse": [{"QueryResponse": responses}]}
-
-    return api_call(realm, work)
 
 
 SENDABLE = ("Invoice", "RefundReceipt")

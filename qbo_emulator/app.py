@@ -35,6 +35,8 @@ DEFAULTS = {
     # Whether companies without their own `throttling` fault setting enforce Intuit's limits.
     "THROTTLING_DEFAULT": False,
     "RANDOM_SEED": None,
+    # Intuit caps a CDC response at 1,000 objects; "entity" applies the cap to each entity instead.
+    "CDC_LIMIT_SCOPE": "response",
 }
 
 
@@ -113,7 +115,7 @@ def create_app(config: dict | None = None, clock=None) -> Flask:
     state = EmulatorState(app, clock or SystemClock())
     app.extensions["qbo_emulator"] = state
 
-    from . import accounting, control_api, oauth, pages
+    from . import accounting, bulk, control_api, oauth, pages  # noqa: F401 (bulk adds routes)
 
     app.register_blueprint(accounting.bp)
     app.register_blueprint(oauth.bp)

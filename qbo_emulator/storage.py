@@ -228,11 +228,12 @@ class Store:
             out.append(obj)
         return out
 
-    def changed_since(self, realm_id: str, entity: str, since_iso: str):
+    def changed_since(self, realm_id: str, entity: str, since_iso: str, limit: int = -1):
+        """(object, deleted) changed at or after `since_iso`, oldest change first, at most `limit`."""
         rows = self.all(
             "SELECT data, deleted, updated_at FROM entities WHERE realm_id = ? AND entity = ? "
-            "AND updated_at >= ? ORDER BY updated_at, CAST(id AS INTEGER)",
-            (realm_id, entity, since_iso),
+            "AND updated_at >= ? ORDER BY updated_at, CAST(id AS INTEGER) LIMIT ?",
+            (realm_id, entity, since_iso, limit),
         )
         return [(json.loads(r["data"]), bool(r["deleted"])) for r in rows]
 

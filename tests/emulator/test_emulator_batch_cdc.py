@@ -56,9 +56,9 @@ def test_batch_delete_and_void(api):
 
 
 def test_batch_limit_is_30(api):
-    item = {"bId": "q", "Query": "select count(*) from Customer"}
-    assert api.post("batch", {"BatchItemRequest": [item] * 30}).status_code == 200
-    too_many = api.post("batch", {"BatchItemRequest": [item] * 31})
+    items = [{"bId": f"q{n}", "Query": "select count(*) from Customer"} for n in range(31)]
+    assert api.post("batch", {"BatchItemRequest": items[:30]}).status_code == 200
+    too_many = api.post("batch", {"BatchItemRequest": items})
     assert too_many.status_code == 400 and fault_code(too_many) == "1040"
 
 
