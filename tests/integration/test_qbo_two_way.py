@@ -23,7 +23,8 @@ from webapp.models import (
     utcnow,
 )
 from webapp.quickbooks.cdc_jobs import catch_up_all, request_catch_up
-from webapp.quickbooks.sync import request_sync
+from webapp.quickbooks.state import mark_skipped
+from webapp.quickbooks.sync import SYNC_OFF_FOR_PAYMENT, request_sync
 from webapp.quickbooks.webhooks import signature
 
 pytestmark = pytest.mark.integration
@@ -157,7 +158,8 @@ def test_a_payment_recorded_here_but_not_synced_is_linked_not_imported_twice(
     qbo_firm, synced_invoice, qbo_user, make, run_jobs
 ):
     mine = make.payment(synced_invoice, amount="450.00", sync_requested=False)
-    mine.mark_skipped(SyncReason.SYNC_OFF_FOR_PAYMENT)
+    db.session.flush()
+    mark_skipped(mine, None, SyncReason.SYNC_OFF_FOR_PAYMENT, SYNC_OFF_FOR_PAYMENT)
     db.session.commit()
     received = qbo_user.receive_payment(synced_invoice.qbo_id, "450.00")
     catch_up(qbo_firm, run_jobs)

@@ -19,8 +19,8 @@ from ..extensions import db
 from ..models import Firm, QboConnection, QboWebhookEvent, utcnow
 from ..queue import enqueue_job, get_redis
 from . import cdc
+from .context import job_app_context, open_job_context
 from .errors import QboError, QboFault, QboThrottled, QboUnavailable
-from .jobs import _make_context, app_context
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def _again_key(firm_id: int) -> str:
 
 def process_inbox(realm_id: str) -> str:
     """Catch up every firm connected to the company the stored events came from."""
-    with app_context():
+    with job_app_context():
         get_redis().delete(f"qbo:inbox-queued:{realm_id}")
         firm_ids = list(
             db.session.execute(
@@ -79,7 +79,7 @@ def process_inbox(realm_id: str) -> str:
 
 def run_catch_up(firm_id: int, full: bool = False) -> str:
     """Catch up one firm's company (or re-read it in full); see cdc.catch_up."""
-    with app_context():
+    with job_app_context():
         return _catch_up(firm_id, full)
 
 
@@ -118,12 +118,11 @@ def _round(firm_id: int, full: bool) -> str:
     if connection is None or not connection.is_connected:
         db.session.rollback()
         return "not connected"
-    db.session.commit()  # token refreshes commit in a session of their own
-    ctx = _make_context(firm, connection, None)
     try:
-        outcome = cdc.full_reread(ctx) if full else cdc.catch_up(ctx)
-        if ctx.client.last_success:
-            connection.last_success_at = utcnow()
+        with open_job_context(firm, None) as ctx:
+            outcome = cdc.full_reread(ctx) if full else cdc.catch_up(ctx)
+            if ctx.client.last_success:
+                connection.last_success_at = utcnow()
         db.session.commit()
         return ", ".join(f"{k} {v}" for k, v in sorted(outcome.items()))
     except Exception as error:
@@ -138,8 +137,6 @@ def _round(firm_id: int, full: bool) -> str:
         connection.cdc_checked_at = utcnow()
         db.session.commit()
         return f"failed: {connection.cdc_error}"
-    finally:
-        ctx.client.close()
 
 
 def _describe(error: Exception) -> str:
@@ -156,7 +153,7 @@ def catch_up_all() -> int:
     Returns:
         How many catch-ups were enqueued.
     """
-    with app_context():
+    with job_app_context():
         interval = timedelta(seconds=current_app.config["QBO_CDC_INTERVAL_SECONDS"])
         due = utcnow() - interval
         firm_ids = [

@@ -35,7 +35,7 @@ from .differences import (
     sync_token,
 )
 from .mapping import MARKER_PREFIX
-from .sync import history, mark_synced, mark_unsynced
+from .state import mark_synced, mark_unsynced, record_history
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def apply_object(row, obj: dict) -> str:
     if row.qbo_remote_state is not None:
         row.qbo_remote_state = None
         row.qbo_remote_diff = None
-        history(row, None, ACTION, "matches", message="Matches QuickBooks again")
+        record_history(row, None, ACTION, "matches", message="Matches QuickBooks again")
         return "cleared"
     return "same"
 
@@ -139,7 +139,7 @@ def _flag(row, state: RemoteState, differences: list[dict], message: str) -> str
         return "same"
     row.qbo_remote_state = state
     row.qbo_remote_diff = differences or None
-    history(row, None, ACTION, state.value, message=message)
+    record_history(row, None, ACTION, state.value, message=message)
     return "flagged"
 
 
