@@ -3,7 +3,6 @@
 import json
 
 from flask import Response
-from flask_htmx import HTMX
 
 from .extensions import htmx
 
@@ -31,6 +30,3 @@ def add_vary_header(response: Response) -> Response:
     # Pages answer the same URL with a full page or a fragment, so caches must key on HX-Request.
     response.vary.add("HX-Request")
     return response
-
-
-__all__ = ["HTMX", "is_fragment_request", "toast", "trigger_client_event"]

@@ -37,6 +37,7 @@ DEMO_FIRM = "Demo Accounting LLP"
 DEMO_EMAIL = "demo@ledgerbridge.test"
 STAFF_EMAIL = "staff@ledgerbridge.test"
 DEFAULT_PASSWORD = "ledgerbridge-demo"
+RANDOM_SEED = 2026  # the same arguments always give the same data
 
 
 def demo_password() -> str:
@@ -55,23 +56,15 @@ class SeedResult:
     seconds: float = 0.0
 
 
-def seed_demo(
-    clients: int = 20,
-    invoices: int = 60,
-    payments: int = 80,
-    password: str | None = None,
-    today: date | None = None,
-    seed: int = 2026,
-) -> SeedResult:
+def seed_demo(clients: int = 20, invoices: int = 60, payments: int = 80) -> SeedResult:
     """Create the demo firm, its two users and its billing data, unless the firm exists.
+
+    The users' password is `demo_password()`; no row is dated after today.
 
     Args:
         clients: number of client accounts.
         invoices: number of invoices, spread over the clients.
         payments: number of payments, spread over the invoices (never above an invoice's total).
-        password: the users' password (default: `demo_password()`).
-        today: the last date any row may carry (default: today).
-        seed: seed of the random generator.
 
     Returns:
         What was created; `created` is False when the demo firm already existed.
@@ -80,8 +73,8 @@ def seed_demo(
     existing = db.session.execute(select(Firm).filter_by(name=DEMO_FIRM)).scalar_one_or_none()
     if existing is not None:
         return SeedResult(firm_id=existing.id, created=False)
-    today = today or date.today()
-    rng = random.Random(seed)
+    today = date.today()
+    rng = random.Random(RANDOM_SEED)
 
     firm = Firm(name=DEMO_FIRM, currency="USD", sync_manual_payments=True)
     db.session.add(firm)
@@ -90,7 +83,7 @@ def seed_demo(
         (STAFF_EMAIL, "Riley Chen", Role.STAFF),
     ):
         user = User(firm=firm, email=email, name=name, role=role)
-        user.set_password(password or demo_password())
+        user.set_password(demo_password())
         db.session.add(user)
     db.session.flush()
     owner_id = firm.users[0].id

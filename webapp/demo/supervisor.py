@@ -42,23 +42,23 @@ def say(message: str) -> None:
     print(f"[demo] {message}", flush=True)
 
 
-def port_is_free(port: int, host: str = HOST) -> bool:
+def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, port))
+            sock.bind((HOST, port))
         except OSError:
             return False
     return True
 
 
-def free_port(host: str = HOST) -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
-def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+def wait_until(check, timeout: float, what: str, proc: subprocess.Popen) -> None:
     """Poll `check()` until it is true; fail early if `proc` exits."""
     deadline = time.monotonic() + timeout
     while True:
@@ -67,7 +67,7 @@ def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None =
                 return
         except Exception:
             pass
-        if proc is not None and proc.poll() is not None:
+        if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with code {proc.returncode} while starting")
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what} did not come up within {timeout:.0f} s")

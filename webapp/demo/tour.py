@@ -108,10 +108,8 @@ class Browser:
         self.base_url = base_url
         self.session = requests.Session()
 
-    def get(self, path_or_url: str, **kwargs) -> requests.Response:
-        response = self.session.get(
-            urljoin(self.base_url, path_or_url), timeout=HTTP_TIMEOUT, **kwargs
-        )
+    def get(self, path_or_url: str) -> requests.Response:
+        response = self.session.get(urljoin(self.base_url, path_or_url), timeout=HTTP_TIMEOUT)
         if response.status_code != 200:
             raise TourFailed(f"GET {response.url} answered {response.status_code}")
         return response
@@ -191,7 +189,7 @@ class Browser:
                 raise TourFailed(f"POST {url} answered {response.status_code}: {response.text}")
 
 
-def pick_rows(firm_id: int, clients: int = CLIENTS, payments: int = PAYMENTS):
+def pick_rows(firm_id: int):
     """Clients that have no Failed rows and are not Skipped, and a few of their Not-synced payments.
 
     Failed rows keep their seeded stories (e.g. "Sync the client account first"), which syncing
@@ -211,7 +209,7 @@ def pick_rows(firm_id: int, clients: int = CLIENTS, payments: int = PAYMENTS):
             .where(ClientAccount.firm_id == firm_id, ClientAccount.active.is_(True), ~troubled)
             .where(exists().where(Payment.client_id == ClientAccount.id))
             .order_by(ClientAccount.id)
-            .limit(clients)
+            .limit(CLIENTS)
         ).scalars()
     )
     rows = db.session.execute(
@@ -231,7 +229,7 @@ def pick_rows(firm_id: int, clients: int = CLIENTS, payments: int = PAYMENTS):
         invoices.add(invoice_id)
         per_client[client_id] += 1
         payment_ids.append(payment_id)
-    return client_ids, payment_ids[:payments]
+    return client_ids, payment_ids[:PAYMENTS]
 
 
 def wait_until_final(model, ids: list[int], deadline: float) -> list[int]:
