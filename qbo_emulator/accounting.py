@@ -177,7 +177,7 @@ def send_entity(realm, entity, entity_id):
         obj["DeliveryInfo"] = {"DeliveryType": "Email", "DeliveryTime": qbo_datetime(books.now())}
         books.save(
             name, obj, "Emailed"
-        )  # SyncToken +1; webhook operation "Emailed" (qbo-api.md 7.1)
+        )  # SyncToken +1; webhook operation "Emailed", as Intuit documents
         return {name: books.read(name, entity_id)}
 
     return api_call(realm, work, write=True)

@@ -9,7 +9,7 @@ from .clock import qbo_datetime
 DEMO_COMPANY = "Demo Sandbox Company"
 USD = {"value": "USD", "name": "United States Dollar"}
 
-# Ids follow Intuit's sample company where qbo-api.md gives them (Undeposited Funds 4,
+# Ids follow Intuit's sample company where its API reference shows them (Undeposited Funds 4,
 # Checking 35, Services item 1); the others are the emulator's choice.
 SEED_ACCOUNTS = [
     ("4", "Undeposited Funds", "Other Current Asset", "UndepositedFunds", "Asset"),

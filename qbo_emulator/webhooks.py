@@ -17,7 +17,7 @@ from .clock import legacy_webhook_time, parse_datetime, utc_iso
 
 log = logging.getLogger(__name__)
 
-# Intuit's documented retry delays (qbo-api.md section 7.3); the last one repeats.
+# Intuit's documented retry delays (docs/quickbooks.md, section 7); the last one repeats.
 INTUIT_RETRY_SCHEDULE = [10, 20, 30, 300, 1200, 7200, 14400, 21600]
 CLOUDEVENT_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
 

@@ -1,4 +1,4 @@
-"""Payments tab: list and menu per status, and Record payment (the article's sync box)."""
+"""Payments tab: list and menu per status, and Record payment (its "Sync this payment with QuickBooks" box)."""
 
 import json
 import re

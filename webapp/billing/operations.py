@@ -183,7 +183,7 @@ def record_payment(
         method: cash, check, bank transfer, card or other.
         user: who recorded it (None for jobs and webhooks).
         reference: e.g. the check number.
-        description: free text; the article's tip is to say here how a QBO payment arrived.
+        description: free text; a good place to say how a payment made in QuickBooks arrived.
         sync_requested: the "Sync this payment with QuickBooks" box.
         source: manual (default), online or quickbooks.
 

@@ -31,7 +31,7 @@ class Endpoints:
     discovery_url: str
 
 
-# Intuit's documented hosts (qbo-api.md sections 1.1 and 6.1); authorize, token and revoke are
+# Intuit's documented hosts (docs/quickbooks.md, section 1); authorize, token and revoke are
 # shared by sandbox and production.
 _INTUIT_OAUTH = {
     "authorize_url": "https://appcenter.intuit.com/connect/oauth2",

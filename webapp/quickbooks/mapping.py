@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ..models import ClientAccount, Invoice, Payment, Refund
 
-# Intuit forbids these in DisplayName and other names (qbo-api.md section 2.1).
+# Intuit forbids these in DisplayName and other names (docs/quickbooks.md, section 9).
 _NAME_FORBIDDEN = {":": "-", "\t": " ", "\n": " ", "\r": " "}
 REQUESTID_MAX = 50
 
