@@ -6,10 +6,18 @@ from tests.factories import PASSWORD
 from webapp.extensions import db
 
 
-def test_healthz_is_public(client):
+def test_healthz_is_public(app, client, redis_url):
+    app.config["REDIS_URL"] = redis_url
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
+
+
+def test_healthz_is_503_when_redis_is_down(app, client):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "failed": ["redis"]}
 
 
 @pytest.mark.parametrize(

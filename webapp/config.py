@@ -39,6 +39,23 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # The biggest honest request is an invoice of 100 lines; Intuit's webhooks are far smaller.
+    MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+    WEBHOOK_MAX_CONTENT_LENGTH = env_int("WEBHOOK_MAX_CONTENT_LENGTH", 256 * 1024)
+    # Report-only until no template needs inline script (htmx trigger filters are evaluated).
+    CONTENT_SECURITY_POLICY_ENFORCED = env_bool("CONTENT_SECURITY_POLICY_ENFORCED", False)
+    # Failed sign-ins allowed per email address and per client address (limits' syntax; a
+    # success does not count). The per-address limit leaves room for an office behind one NAT.
+    LOGIN_RATE_PER_ACCOUNT = os.environ.get("LOGIN_RATE_PER_ACCOUNT", "10 per minute;50 per hour")
+    LOGIN_RATE_PER_ADDRESS = os.environ.get("LOGIN_RATE_PER_ADDRESS", "30 per minute;300 per hour")
+    RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    # A Redis that hangs must not hang the sign-in page for long.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (1 behind nginx);
+    # 0 trusts none, so the client address is the socket's peer.
+    TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+    # Sent only when SESSION_COOKIE_SECURE is on, i.e. the app is served over HTTPS.
+    HSTS_MAX_AGE = env_int("HSTS_MAX_AGE", 365 * 24 * 3600)
 
     # QuickBooks Online. Only hosts and keys differ between the emulator and Intuit.
     QBO_ENVIRONMENT = os.environ.get("QBO_ENVIRONMENT", "emulator")
@@ -127,3 +144,10 @@ def ephemeral_secret_if_unset(app) -> None:
         logging.getLogger(__name__).warning(
             "SECRET_KEY is unset: using a random key for this process only (wsgi.py refuses this)"
         )
+
+
+def limiter_storage_uri(redis_url: str) -> str:
+    """The limits library spells a Redis unix socket redis+unix://, where redis-py says unix://."""
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url

@@ -1,6 +1,6 @@
 """Error pages and htmx-friendly error responses; no input may end in a 500 page without care."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db
@@ -29,6 +29,18 @@ def register(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return _error(405, "That action is not available here.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error(413, "That request is too large. Nothing was saved.")
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        if request.endpoint == "auth.login":
+            from .auth.views import login_limited
+
+            return login_limited()
+        return _error(429, "Too many attempts. Wait a minute and try again.")
 
     @app.errorhandler(500)
     def internal_error(error):

@@ -1,14 +1,17 @@
 """Log in and out; every other page needs a signed-in user of an active firm."""
 
+import logging
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import Role, User
-from . import bp
+from . import bp, throttle
 from .forms import LoginForm
+
+log = logging.getLogger(__name__)
 
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "quickbooks.webhook"}
 
@@ -38,6 +41,8 @@ def require_manager() -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.per_address
+@throttle.per_account
 def login():
     """Render the sign-in form, or sign the user in."""
     if current_user.is_authenticated:
@@ -46,13 +51,26 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.execute(db.select(User).filter_by(email=email)).scalar_one_or_none()
-        if user is None or not user.active or not user.check_password(form.password.data):
+        password_ok = throttle.check_password(user, form.password.data)
+        if user is None or not user.active or not password_ok:
+            log.info("failed sign-in: account %r from %s", email, request.remote_addr)
             form.password.errors.append("Email or password is not right.")
             return render_template("auth/login.html", form=form), 422
         login_user(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def login_limited():
+    """The sign-in page once a limit is reached (429): the form, a message, and Retry-After."""
+    throttle.log_limited()
+    seconds = throttle.seconds_until_retry()
+    form = LoginForm()
+    form.password.errors = [throttle.limited_message(seconds)]
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.post("/logout")
