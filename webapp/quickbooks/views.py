@@ -16,5 +16,5 @@ bp = Blueprint("quickbooks", __name__)
 @bp.post("/settings/integrations/quickbooks/webhook")
 @csrf.exempt
 def webhook():
-    """Accept an Intuit webhook: verify intuit-signature, enqueue the re-read, answer at once."""
+    """Accept an Intuit webhook: verify intuit-signature, store the events, answer at once."""
     return accept_webhook(request.get_data(), request.headers.get("intuit-signature", ""))
