@@ -52,6 +52,13 @@ def main(argv=None) -> None:
         help="enforce Intuit's rate limits on every company that has no `throttling` setting of "
         "its own (also QBO_EMULATOR_THROTTLE=1)",
     )
+    parser.add_argument(
+        "--webhook-format",
+        choices=("cloudevents", "legacy"),
+        default=os.environ.get("QBO_EMULATOR_WEBHOOK_FORMAT", "cloudevents"),
+        help="payload of --webhook deliveries: CloudEvents (Intuit's format since 2026, default) or "
+        "the legacy eventNotifications (also QBO_EMULATOR_WEBHOOK_FORMAT)",
+    )
     args = parser.parse_args(argv)
     clients = {c["client_id"]: c for c in args.client}
     for client_id, url, token in args.webhook:
@@ -71,6 +78,7 @@ def main(argv=None) -> None:
             "CLIENTS": list(clients.values()),
             "PUBLIC_URL": public_url,
             "THROTTLING_DEFAULT": args.throttle,
+            "WEBHOOK_FORMAT": args.webhook_format,
         }
     )
     logging.basicConfig(level=logging.INFO)

@@ -28,6 +28,8 @@ DEFAULTS = {
     "WEBHOOK_TIMEOUT_SECONDS": 3.0,
     # False: no background delivery thread; tests call control.deliver_webhooks() to deliver deterministically.
     "WEBHOOK_BACKGROUND_DELIVERY": True,
+    # What CLIENTS with a webhook_url (and --webhook) get: Intuit sends CloudEvents since 2026.
+    "WEBHOOK_FORMAT": "cloudevents",
     "PUBLIC_URL": None,
     # 0 = a new refresh token on every refresh (Intuit rotates "about every 24 h"; set 86400 to mimic that).
     "REFRESH_TOKEN_ROTATION_SECONDS": 0,
@@ -58,6 +60,7 @@ class EmulatorState:
             float(config["WEBHOOK_TIMEOUT_SECONDS"]),
         )
         self.control = Control(self)
+        self.webhook_format = config["WEBHOOK_FORMAT"]
         self._register_clients(config["CLIENTS"])
         companies = self.store.companies()
         demo = next((c for c in companies if c["name"] == DEMO_COMPANY), None)
@@ -89,14 +92,26 @@ class EmulatorState:
                         (
                             client["webhook_url"],
                             client.get("verifier_token") or "",
-                            client.get("webhook_format", "legacy"),
+                            client.get("webhook_format", self.webhook_format),
                             client["client_id"],
                         ),
                     )
 
-    def emit(self, realm_id: str, entity: str, entity_id: str, operation: str) -> None:
+    def emit(
+        self, realm_id: str, entity: str, entity_id: str, operation: str, deleted_id=None
+    ) -> None:
         """Queue webhook events for a change; delivery starts once the transaction commits."""
-        webhooks.enqueue(self.store, realm_id, entity, entity_id, operation)
+        settings = self.store.get_faults(realm_id)
+        delay = settings.get("webhook_delay_ms", 0) / 1000
+        injected = []
+        for key, what in webhooks.EVENT_FAULTS.items():
+            if self.rng.random() < settings.get(key, 0):
+                injected.append(what)
+        if webhooks.HELD_BACK in injected:
+            delay += settings.get("webhook_reorder_ms", webhooks.REORDER_MS) / 1000
+        webhooks.enqueue(
+            self.store, realm_id, entity, entity_id, operation, delay, deleted_id, injected
+        )
         self.store.after_commit(self.dispatcher.wake)
 
 

@@ -108,8 +108,13 @@ class Control:
     # Webhooks --------------------------------------------------------------
 
     def set_webhook(
-        self, client_id: str, url: str, verifier_token: str | None = None, format: str = "legacy"
+        self,
+        client_id: str,
+        url: str,
+        verifier_token: str | None = None,
+        format: str = "cloudevents",
     ):
+        """Point an app's webhooks at `url`; CloudEvents unless format="legacy" (eventNotifications)."""
         if format not in ("legacy", "cloudevents"):
             raise ControlError("format must be 'legacy' or 'cloudevents'")
         cur = self._store.execute(

@@ -92,7 +92,10 @@ def set_webhook(client_id):
     data = body()
     return jsonify(
         control().set_webhook(
-            client_id, data.get("url", ""), data.get("verifier_token"), data.get("format", "legacy")
+            client_id,
+            data.get("url", ""),
+            data.get("verifier_token"),
+            data.get("format", "cloudevents"),
         )
     )
 

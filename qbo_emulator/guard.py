@@ -23,6 +23,11 @@ FAULT_KEYS = {
     "lost_response_mode": str,
     "lost_response_sleep_ms": float,
     "throttling": bool,
+    "webhook_drop_rate": float,
+    "webhook_duplicate_rate": float,
+    "webhook_reorder_rate": float,
+    "webhook_reorder_ms": float,
+    "webhook_delay_ms": float,
     **{key: int for key in LIMIT_SETTINGS},
 }
 

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS entities (
     PRIMARY KEY (realm_id, entity, id));
 CREATE TABLE IF NOT EXISTS apps (
     client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, redirect_uris TEXT NOT NULL,
-    webhook_url TEXT, verifier_token TEXT, webhook_format TEXT NOT NULL DEFAULT 'legacy');
+    webhook_url TEXT, verifier_token TEXT, webhook_format TEXT NOT NULL DEFAULT 'cloudevents');
 CREATE TABLE IF NOT EXISTS connections (
     client_id TEXT NOT NULL, realm_id TEXT NOT NULL, PRIMARY KEY (client_id, realm_id));
 CREATE TABLE IF NOT EXISTS codes (
@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS webhook_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, realm_id TEXT, client_id TEXT, entity TEXT,
     entity_id TEXT, operation TEXT, occurred_at TEXT, attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TEXT, status TEXT NOT NULL DEFAULT 'pending', last_error TEXT,
-    delivered_at TEXT);
+    delivered_at TEXT, deleted_id TEXT, injected TEXT);
 CREATE TABLE IF NOT EXISTS request_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, realm_id TEXT, client_id TEXT, method TEXT,
     path TEXT, requestid TEXT, status INTEGER, at TEXT);
@@ -74,7 +74,15 @@ class Store:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.executescript(SCHEMA)
+            self._add_columns("webhook_events", ("deleted_id", "injected"))
             self.conn.executescript(index.SCHEMA)
+
+    def _add_columns(self, table: str, columns) -> None:
+        """Bring a data file written by an older emulator up to the current columns."""
+        have = {row["name"] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column not in have:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
     def needs_reindex(self) -> bool:
         """True when the data file predates the current index tables (they are then rebuilt)."""

@@ -19,7 +19,25 @@ log = logging.getLogger(__name__)
 
 # Intuit's documented retry delays (docs/quickbooks.md, section 7); the last one repeats.
 INTUIT_RETRY_SCHEDULE = [10, 20, 30, 300, 1200, 7200, 14400, 21600]
-CLOUDEVENT_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided"}
+CLOUDEVENT_VERBS = {
+    "Create": "created",
+    "Update": "updated",
+    "Delete": "deleted",
+    "Void": "voided",
+    "Merge": "merged",
+    "Emailed": "emailed",
+}
+# How long the webhook_reorder_rate fault holds an event back, unless webhook_reorder_ms says otherwise.
+REORDER_MS = 2000
+# Faults decided for each event when the change happens, and how the event records them.
+DROPPED = "dropped (webhook_drop_rate)"
+SENT_TWICE = "sent twice (webhook_duplicate_rate)"
+HELD_BACK = "held back (webhook_reorder_rate)"
+EVENT_FAULTS = {
+    "webhook_drop_rate": DROPPED,
+    "webhook_duplicate_rate": SENT_TWICE,
+    "webhook_reorder_rate": HELD_BACK,
+}
 
 
 def sign(body: bytes, verifier_token: str) -> str:
@@ -28,19 +46,45 @@ def sign(body: bytes, verifier_token: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-def enqueue(store, realm_id: str, entity: str, entity_id: str, operation: str) -> None:
-    """Queue one event per app connected to the company that has a webhook URL (inside the caller's tx)."""
+def enqueue(
+    store,
+    realm_id: str,
+    entity: str,
+    entity_id: str,
+    operation: str,
+    delay_s: float = 0.0,
+    deleted_id: str | None = None,
+    injected: list[str] | tuple = (),
+) -> None:
+    """Queue one event per app connected to the company that has a webhook URL (inside the caller's tx).
+
+    `delay_s` postpones the first attempt (the webhook_delay_ms / webhook_reorder_rate faults);
+    `injected` lists the faults rolled for this event (DROPPED: it is stored as dropped, never sent).
+    """
+    status = "dropped" if DROPPED in injected else "pending"
     rows = store.all(
         "SELECT a.client_id FROM apps a JOIN connections c ON c.client_id = a.client_id "
         "WHERE c.realm_id = ? AND a.webhook_url IS NOT NULL AND a.webhook_url != ''",
         (realm_id,),
     )
-    now = store.now_iso()
+    now = store.clock.now()
+    due = utc_iso(now + timedelta(seconds=delay_s))
     for row in rows:
         store.execute(
             "INSERT INTO webhook_events (realm_id, client_id, entity, entity_id, operation, "
-            "occurred_at, next_attempt_at) VALUES (?,?,?,?,?,?,?)",
-            (realm_id, row["client_id"], entity, entity_id, operation, now, now),
+            "occurred_at, next_attempt_at, deleted_id, injected, status) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                realm_id,
+                row["client_id"],
+                entity,
+                entity_id,
+                operation,
+                utc_iso(now),
+                due,
+                deleted_id,
+                "; ".join(injected) or None,
+                status,
+            ),
         )
 
 
@@ -58,24 +102,23 @@ def payload(event, fmt: str) -> bytes:
                 "time": occurred.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
                 "intuitentityid": event["entity_id"],
                 "intuitaccountid": event["realm_id"],
-                "data": {},
+                "data": {"deletedId": event["deleted_id"]} if event["deleted_id"] else {},
             }
         ]
     else:
+        entity = {
+            "name": event["entity"],
+            "id": event["entity_id"],
+            "operation": event["operation"],
+            "lastUpdated": legacy_webhook_time(occurred),
+        }
+        if event["deleted_id"]:
+            entity["deletedId"] = event["deleted_id"]
         body = {
             "eventNotifications": [
                 {
                     "realmId": event["realm_id"],
-                    "dataChangeEvent": {
-                        "entities": [
-                            {
-                                "name": event["entity"],
-                                "id": event["entity_id"],
-                                "operation": event["operation"],
-                                "lastUpdated": legacy_webhook_time(occurred),
-                            }
-                        ]
-                    },
+                    "dataChangeEvent": {"entities": [entity]},
                 }
             ]
         }
@@ -130,12 +173,24 @@ class Dispatcher:
                 self._wake.wait(self.poll if pending else 0.5)
                 self._wake.clear()
 
-    def _heads(self):
-        """The oldest pending event of every (company, app) queue."""
-        return self.store.all(
-            "SELECT e.* FROM webhook_events e JOIN (SELECT MIN(id) AS id FROM webhook_events "
-            "WHERE status = 'pending' GROUP BY realm_id, client_id) h ON h.id = e.id ORDER BY e.id"
-        )
+    def _heads(self, now):
+        """The next due event of every (company, app) queue.
+
+        Oldest first; an event that failed holds back the later ones (Intuit does so). An event
+        not yet due that was never tried (delayed by a fault) lets later due events overtake it.
+        """
+        queues: dict = {}
+        for event in self.store.all(
+            "SELECT * FROM webhook_events WHERE status = 'pending' ORDER BY id"
+        ):
+            queues.setdefault((event["realm_id"], event["client_id"]), []).append(event)
+        for events in queues.values():
+            for event in events:
+                due = parse_datetime(event["next_attempt_at"]) <= now
+                if due or event["attempts"] > 0:
+                    if due:
+                        yield event
+                    break
 
     def deliver_due(self) -> bool:
         """Attempt every queue head that is due; return True if anything was attempted."""
@@ -143,34 +198,38 @@ class Dispatcher:
             return self._deliver_due()
 
     def _deliver_due(self) -> bool:
-        now = self.clock.now()
         attempted = False
-        for event in self._heads():
-            if parse_datetime(event["next_attempt_at"]) > now:
-                continue
+        for event in list(self._heads(self.clock.now())):
             app = self.store.one("SELECT * FROM apps WHERE client_id = ?", (event["client_id"],))
             if app is None or not app["webhook_url"]:
-                self.store.execute(
-                    "UPDATE webhook_events SET status = 'dropped' WHERE id = ?", (event["id"],)
-                )
+                self._mark(event, "dropped", "the app has no webhook URL")
                 continue
             attempted = True
-            self._attempt(event, app)
+            self._attempt(event, app, duplicate=SENT_TWICE in (event["injected"] or ""))
         return attempted
 
-    def _attempt(self, event, app) -> None:
-        body = payload(event, app["webhook_format"] or "legacy")
+    def _mark(self, event, status: str, why: str) -> None:
+        self.store.execute(
+            "UPDATE webhook_events SET status = ?, last_error = ? WHERE id = ?",
+            (status, why, event["id"]),
+        )
+
+    def _post(self, url: str, body: bytes, headers: dict) -> str | None:
+        """POST one delivery; return None on a 2xx answer within the timeout, else why not."""
+        try:
+            response = self._session.post(url, data=body, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+
+    def _attempt(self, event, app, duplicate: bool = False) -> None:
+        body = payload(event, app["webhook_format"] or "cloudevents")
         headers = {"Content-Type": "application/json", "intuit-created-time": event["occurred_at"]}
         headers["intuit-signature"] = sign(body, app["verifier_token"] or "")
-        error = None
-        try:
-            response = self._session.post(
-                app["webhook_url"], data=body, headers=headers, timeout=self.timeout
-            )
-            if not 200 <= response.status_code < 300:
-                error = f"HTTP {response.status_code}"
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        error = self._post(app["webhook_url"], body, headers)
+        if error is None and duplicate:
+            # The same delivery again: same body, same signature, same CloudEvent id.
+            self._post(app["webhook_url"], body, headers)
         now = self.clock.now()
         if error is None:
             self.store.execute(

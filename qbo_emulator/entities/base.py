@@ -161,8 +161,9 @@ class Books:
 
     # Writing -----------------------------------------------------------------
 
-    def emit(self, entity: str, entity_id: str, operation: str) -> None:
-        self._emit(self.realm_id, entity, str(entity_id), operation)
+    def emit(self, entity: str, entity_id: str, operation: str, **detail) -> None:
+        """Queue the webhook event of a change (`deleted_id=` for a Merge)."""
+        self._emit(self.realm_id, entity, str(entity_id), operation, **detail)
 
     def _stamp(self, obj: dict, created: bool) -> None:
         stamp = qbo_datetime(self.now())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from emu_helpers import Api
+from emu_helpers import Api, Receiver
 
 from qbo_emulator import create_app
 from qbo_emulator.clock import FrozenClock
@@ -44,3 +44,26 @@ def realm(control):
 @pytest.fixture
 def api(emu_client, control, realm):
     return Api(emu_client, control, realm)
+
+
+@pytest.fixture
+def manual_emu(tmp_path, clock):
+    """An emulator without the background delivery thread: the test decides when delivery runs."""
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "manual.db"),
+            "WEBHOOK_RETRY_SCHEDULE": [10, 20, 30],
+            "WEBHOOK_BACKGROUND_DELIVERY": False,
+        },
+        clock=clock,
+    )
+    state = app.extensions["qbo_emulator"]
+    yield Api(app.test_client(), state.control, state.demo_realm_id)
+    state.dispatcher.stop()
+
+
+@pytest.fixture
+def receiver():
+    rec = Receiver()
+    yield rec
+    rec.close()

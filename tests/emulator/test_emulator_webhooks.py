@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from emu_helpers import Api, Receiver
+from emu_helpers import Receiver
 
-from qbo_emulator import create_app
 from qbo_emulator.webhooks import sign
 
 TOKEN = "verify_me"
@@ -15,13 +13,6 @@ TOKEN = "verify_me"
 
 def test_signature_matches_intuit_test_vector():
     assert sign(b'{"stuff":"5"}', "verify_me") == "nfPLN16u3vMvv08ghDs+dOkLuirEVDy5wAeG/lmM2OA="
-
-
-@pytest.fixture
-def receiver():
-    rec = Receiver()
-    yield rec
-    rec.close()
 
 
 def entities_of(body: bytes) -> list[dict]:
@@ -63,27 +54,11 @@ def test_cloudevents_format(api, control, realm, receiver):
     assert headers["Intuit-Signature"] == sign(body, TOKEN)
 
 
-@pytest.fixture
-def manual_emu(tmp_path, clock):
-    """An emulator without the background delivery thread: the test decides when delivery runs."""
-    app = create_app(
-        {
-            "DATABASE": str(tmp_path / "manual.db"),
-            "WEBHOOK_RETRY_SCHEDULE": [10, 20, 30],
-            "WEBHOOK_BACKGROUND_DELIVERY": False,
-        },
-        clock=clock,
-    )
-    state = app.extensions["qbo_emulator"]
-    yield Api(app.test_client(), state.control, state.demo_realm_id)
-    state.dispatcher.stop()
-
-
 def test_failed_delivery_retries_on_schedule_and_holds_later_events(manual_emu, clock):
     api, control, realm = manual_emu, manual_emu.control, manual_emu.realm
     rec = Receiver(fail_first=2)
     try:
-        control.set_webhook("ledgerbridge-demo", rec.url, TOKEN)
+        control.set_webhook("ledgerbridge-demo", rec.url, TOKEN, format="legacy")
         first = api.customer("First")
         second = api.customer("Second")
 
@@ -115,7 +90,7 @@ def test_failed_delivery_retries_on_schedule_and_holds_later_events(manual_emu, 
 
 
 def test_page_actions_fire_webhooks(api, control, emu_client, realm, receiver):
-    control.set_webhook("ledgerbridge-demo", receiver.url, TOKEN)
+    control.set_webhook("ledgerbridge-demo", receiver.url, TOKEN, format="legacy")
     invoice = api.invoice(api.customer()["Id"], 75)
     receiver.wait_for(2)
     emu_client.post(
