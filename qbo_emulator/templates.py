@@ -140,7 +140,8 @@ INDEX = """
 
 CUSTOMERS = """
 <table><thead><tr><th>Id</th><th>Display name</th><th>Email</th><th>Status</th><th class="num">Balance</th></tr></thead>
-<tbody>{% for c in rows %}<tr id="customer-{{ c.Id }}"><td>{{ c.Id }}</td><td>{{ c.DisplayName }}</td>
+<tbody>{% for c in rows %}<tr id="customer-{{ c.Id }}"><td>{{ c.Id }}</td>
+<td><a href="{{ url_for('qbo_pages.customer_detail', realm=realm, customer_id=c.Id) }}">{{ c.DisplayName }}</a></td>
 <td>{{ (c.PrimaryEmailAddr or {}).Address }}</td>
 <td>{% if c.Active %}<span class="badge">Active</span>{% else %}<span class="badge voided">Inactive</span>{% endif %}</td>
 <td class="num">{{ '%.2f'|format(c.Balance) }}</td></tr>
@@ -151,7 +152,8 @@ INVOICES = """
 <table><thead><tr><th>Id</th><th>No.</th><th>Customer</th><th>Date</th><th class="num">Total</th>
 <th class="num">Balance</th><th>Status</th><th>Linked payments</th><th>Receive payment</th></tr></thead>
 <tbody>{% for inv in rows %}{% set voided = inv.PrivateNote and inv.PrivateNote.startswith('Voided') %}
-<tr id="invoice-{{ inv.Id }}"><td>{{ inv.Id }}</td><td>{{ inv.DocNumber }}</td>
+<tr id="invoice-{{ inv.Id }}"><td>{{ inv.Id }}</td>
+<td><a href="{{ url_for('qbo_pages.invoice_detail', realm=realm, invoice_id=inv.Id) }}">{{ inv.DocNumber }}</a></td>
 <td>{{ inv.CustomerRef.name }}</td><td class="nowrap">{{ inv.TxnDate }}</td>
 <td class="num">{{ '%.2f'|format(inv.TotalAmt) }}</td><td class="num">{{ '%.2f'|format(inv.Balance) }}</td>
 <td>{% if voided %}<span class="badge voided">Voided</span>{% elif inv.Balance > 0 %}<span class="badge">Open</span>
@@ -174,7 +176,7 @@ PAYMENTS = """
 <table><thead><tr><th>Id</th><th>Customer</th><th>Date</th><th class="num">Amount</th><th class="num">Unapplied</th>
 <th>Deposit account</th><th>Linked invoices</th><th>Ref no.</th><th>Memo</th><th>Actions</th></tr></thead>
 <tbody>{% for p in rows %}{% set voided = p.PrivateNote and p.PrivateNote.startswith('Voided') %}
-<tr id="payment-{{ p.Id }}"><td>{{ p.Id }}</td><td>{{ p.CustomerRef.name }}</td>
+<tr id="payment-{{ p.Id }}"><td><a href="{{ url_for('qbo_pages.payment_detail', realm=realm, payment_id=p.Id) }}">{{ p.Id }}</a></td><td>{{ p.CustomerRef.name }}</td>
 <td class="nowrap">{{ p.TxnDate }}</td><td class="num">{{ '%.2f'|format(p.TotalAmt) }}</td>
 <td class="num">{{ '%.2f'|format(p.UnappliedAmt or 0) }}</td><td>{{ p.DepositToAccountRef.name }}</td>
 <td>{% for line in p.Line %}{% for l in line.LinkedTxn %}<a class="nowrap" href="{{ url_for('qbo_pages.invoices', realm=realm) }}#invoice-{{ l.TxnId }}">Invoice {{ l.TxnId }}</a> <span class="muted">({{ '%.2f'|format(line.Amount) }})</span> {% endfor %}{% else %}<span class="muted">none</span>{% endfor %}</td>

@@ -130,7 +130,22 @@ class Books:
         """Return objects as the API shows them: computed fields filled, private keys dropped."""
         objs = [copy.deepcopy(o) for o in objs]
         objs = REGISTRY[entity].decorate(self, objs)
+        self._current_customer_names(objs)
         return [{k: v for k, v in o.items() if not k.startswith("_")} for o in objs]
+
+    def _current_customer_names(self, objs: list[dict]) -> None:
+        """A ref shows the customer's name of today (it may have been renamed since the write)."""
+        refs = [o["CustomerRef"] for o in objs if isinstance(o.get("CustomerRef"), dict)]
+        ids = {str(r["value"]) for r in refs if r.get("value")}
+        if not ids:
+            return
+        names = {
+            str(c["Id"]): c.get("DisplayName")
+            for c in self.store.get_many(self.realm_id, "Customer", ids)
+        }
+        for ref in refs:
+            if names.get(str(ref.get("value"))):
+                ref["name"] = names[str(ref["value"])]
 
     def read(self, entity: str, entity_id) -> dict:
         obj = self.get(entity, entity_id)
@@ -245,6 +260,12 @@ class Books:
         self.emit(entity, old["Id"], "Delete")
         rules.after_write(self, None, old)
         return {"status": "Deleted", "domain": "QBO", "Id": str(old["Id"])}
+
+    def retire(self, entity: str, obj: dict) -> None:
+        """Keep a name-list object only as a deleted tombstone (a customer merged into another)."""
+        tomb = copy.deepcopy(obj)
+        self._stamp(tomb, created=False)
+        self.store.put(self.realm_id, entity, tomb, deleted=True)
 
     def void(self, entity: str, body: dict) -> dict:
         rules = REGISTRY[entity]
