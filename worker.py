@@ -55,7 +55,6 @@ def main() -> None:
         import webapp.quickbooks.cdc_jobs  # noqa: F401
         import webapp.quickbooks.jobs  # noqa: F401  (preload: forked jobs start warm)
         import webapp.quickbooks.sweeper  # noqa: F401
-        import webapp.quickbooks.webhook_jobs  # noqa: F401
 
         # No database connection may cross the fork into job processes.
         db.engine.dispose()

@@ -1,6 +1,7 @@
-"""Rows the integration tests share."""
+"""Rows the integration tests share, and a QuickBooks user acting in QBO directly."""
 
 import pytest
+import requests
 
 from webapp.extensions import db
 from webapp.models import SyncStatus
@@ -18,4 +19,77 @@ def paid_invoice(qbo_firm, make, run_jobs):
         request_sync(record, qbo_firm.user)
         run_jobs()
         assert record.qbo_status is SyncStatus.SYNCED
+    return payment
+
+
+class QboUser:
+    """Someone working in the QuickBooks company directly (the emulator's API and pages)."""
+
+    def __init__(self, firm):
+        self.url = firm.emulator.url
+        self.realm = firm.realm_id
+        self.control = firm.emulator.control
+        token = self.control.issue_tokens("ledgerbridge-demo", self.realm)["access_token"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def post(self, entity, body, **params):
+        response = requests.post(
+            f"{self.url}/v3/company/{self.realm}/{entity}",
+            json=body,
+            params=params,
+            headers=self.headers,
+            timeout=5,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def read(self, entity, entity_id):
+        response = requests.get(
+            f"{self.url}/v3/company/{self.realm}/{entity.lower()}/{entity_id}",
+            headers=self.headers,
+            timeout=5,
+        )
+        return response.json()[entity]
+
+    def edit(self, entity, entity_id, **fields):
+        """A sparse update of the object as it is now (its current SyncToken)."""
+        current = self.read(entity, entity_id)
+        body = {"Id": entity_id, "SyncToken": current["SyncToken"], "sparse": True, **fields}
+        return self.post(entity.lower(), body)[entity]
+
+    def receive_payment(self, invoice_qbo_id, amount):
+        """The emulator's "Receive payment" page on the invoice."""
+        response = requests.post(
+            f"{self.url}/_emulator/{self.realm}/invoices/{invoice_qbo_id}/receive-payment",
+            data={"amount": amount},
+            timeout=5,
+        )
+        assert response.status_code in (200, 302, 303), response.text
+        return self.control.entities(self.realm, "Payment")[-1]
+
+
+@pytest.fixture
+def qbo_user(qbo_firm):
+    return QboUser(qbo_firm)
+
+
+@pytest.fixture
+def synced_invoice(qbo_firm, make, run_jobs):
+    client = make.client(qbo_firm.firm, display_name="Harbor Dental LLC")
+    invoice = make.invoice(client, amount="450.00")
+    db.session.commit()
+    for record in (client, invoice):
+        request_sync(record, qbo_firm.user)
+        run_jobs()
+        assert record.qbo_status is SyncStatus.SYNCED
+    return invoice
+
+
+@pytest.fixture
+def synced_payment(qbo_firm, synced_invoice, make, run_jobs):
+    payment = make.payment(synced_invoice, amount="450.00")
+    db.session.commit()
+    request_sync(payment, qbo_firm.user)
+    run_jobs()
+    assert payment.qbo_status is SyncStatus.SYNCED
     return payment

@@ -90,6 +90,7 @@ class SyncReason(StrEnum):
     DEPOSIT_ACCOUNT_INVALID = "deposit_account_invalid"
     QUEUE_UNAVAILABLE = "queue_unavailable"
     INTERNAL_ERROR = "internal_error"
+    KEPT_IN_LEDGERBRIDGE = "kept_in_ledgerbridge"
 
 
 class SyncedRecordMixin:

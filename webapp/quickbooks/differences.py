@@ -146,8 +146,16 @@ def _describe_lines(lines: list[tuple[str, Decimal]]) -> str:
 def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
     found = []
     theirs_total = money(obj.get("TotalAmt"))
+    # QBO's lines may replace ours only if the new total still covers what was paid; the
+    # total then follows the lines.
+    paid = invoice.total - invoice.balance
+    lines_safe = bool(_qbo_lines(obj)) and theirs_total >= paid and theirs_total > 0
     if theirs_total != invoice.total:
-        found.append(_entry("total", "Total", f"{invoice.total:,.2f}", f"{theirs_total:,.2f}"))
+        found.append(
+            _entry(
+                "total", "Total", f"{invoice.total:,.2f}", f"{theirs_total:,.2f}", None, lines_safe
+            )
+        )
     for field, label, ours, key in (
         ("date", "Invoice date", invoice.issue_date, "TxnDate"),
         ("due_date", "Due date", invoice.due_date, "DueDate"),
@@ -164,9 +172,6 @@ def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
     ours_lines = [(line.description, money(line.amount)) for line in invoice.lines]
     theirs_lines = _qbo_lines(obj)
     if ours_lines != theirs_lines:
-        # QBO's lines may replace ours only if the new total still covers what was paid.
-        paid = invoice.total - invoice.balance
-        safe = bool(theirs_lines) and theirs_total >= paid and theirs_total > 0
         value = [
             {
                 "description": str(line.get("Description") or ""),
@@ -189,7 +194,7 @@ def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
                 _describe_lines(ours_lines),
                 _describe_lines(theirs_lines),
                 value,
-                safe,
+                lines_safe,
             )
         )
     return found

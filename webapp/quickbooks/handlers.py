@@ -221,12 +221,15 @@ def sync_payment(ctx, payment: Payment) -> None:
     )
     if existing:
         payment.qbo_deposit_account_id = (existing.get("DepositToAccountRef") or {}).get("value")
+        # One entered in QuickBooks (not ours, whose answer was lost) shows as "Linked".
+        payment.qbo_linked = mapping.marker(payment) not in (existing.get("PrivateNote") or "")
         mark_synced(
             payment,
             existing,
             ctx.realm_id,
             ctx.user,
             message="Linked to the payment already in QuickBooks",
+            summary=f"QuickBooks payment {existing['Id']}",
         )
         return
     # A retry sends the same body under the same requestid, so QBO replays its first answer

@@ -133,6 +133,9 @@ def mark_synced(
     record.qbo_error_code = None
     record.qbo_synced_at = now
     record.qbo_status_changed_at = now
+    # Both sides agree again: whatever QuickBooks had changed on its own is settled.
+    record.qbo_remote_state = None
+    record.qbo_remote_diff = None
     record_history(record, user, action, "synced", message=message, summary=summary)
 
 

@@ -29,6 +29,7 @@ from ..quickbooks.connection import (
     request_accounts_refresh,
 )
 from . import bp
+from .changes import changes_context
 from .forms import UNDEPOSITED, DepositForm, PaymentsForm
 
 STATE_KEY = "qbo_oauth_state"
@@ -94,7 +95,8 @@ def quickbooks():
     # Right after connecting, the worker is still reading the company: the deposit section polls
     # until the accounts land and then brings the company name into the connection box too.
     since = first_read_since(firm_connection(current_user.firm_id))
-    return render_template("settings/quickbooks.html", **_context(refreshing_since=since))
+    context = {**_context(refreshing_since=since), **changes_context()}
+    return render_template("settings/quickbooks.html", **context)
 
 
 @bp.post("/integrations/quickbooks/connect")

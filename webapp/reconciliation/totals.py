@@ -1,0 +1,143 @@
+"""Ledgerbridge's totals against QuickBooks' for a period, per client, from the local copy.
+
+QuickBooks' side is what the rows know of their QBO objects (kept fresh by webhooks and CDC):
+a row not in QuickBooks counts nothing there, a row changed there counts QuickBooks' amount,
+a row deleted or voided there counts nothing. So the page costs no call to QuickBooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import ZERO, ClientAccount, Invoice, Payment, Refund, SyncStatus
+
+KINDS = ("invoices", "payments", "refunds", "open_balance")
+LABELS = {
+    "invoices": "Invoices",
+    "payments": "Payments",
+    "refunds": "Refunds",
+    "open_balance": "Open balance",
+}
+
+
+@dataclass
+class Mismatch:
+    kind: str  # "invoice", "payment", "refund"
+    record: object
+    what: str  # e.g. "INV-01045" or "Payment of 450.00 on 2026-09-03"
+    ours: Decimal
+    theirs: Decimal | None  # None: not in QuickBooks
+    reason: str
+
+
+@dataclass
+class ClientTotals:
+    client: ClientAccount
+    ours: dict = field(default_factory=lambda: dict.fromkeys(KINDS, ZERO))
+    theirs: dict = field(default_factory=lambda: dict.fromkeys(KINDS, ZERO))
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    def differs(self, kind: str) -> bool:
+        return self.ours[kind] != self.theirs[kind]
+
+
+def _theirs_amount(record, ours: Decimal, field_name: str) -> tuple[Decimal | None, str]:
+    """What QuickBooks holds for the row's amount, and why it differs (empty if it does not)."""
+    state = record.qbo_remote_state
+    if state is not None and state.value in ("deleted", "voided", "merged"):
+        return None, state.label
+    if record.qbo_status is not SyncStatus.SYNCED:
+        reason = f"Not in QuickBooks ({record.qbo_status.label})"
+        if record.qbo_message:
+            reason = f"{reason}: {record.qbo_message}"
+        return None, reason
+    for difference in record.qbo_remote_diff or []:
+        if difference["field"] == field_name:
+            theirs = Decimal(difference["theirs"].replace(",", ""))
+            return theirs, "Changed in QuickBooks"
+    if state is not None:
+        labels = ", ".join(d["label"] for d in record.qbo_remote_diff or [])
+        return ours, f"Changed in QuickBooks ({labels})" if labels else state.label
+    return ours, ""
+
+
+def reconcile(firm_id: int, start: date, end: date, client_id: int | None = None):
+    """Totals per client for rows dated within [start, end], with every mismatch.
+
+    Returns:
+        [ClientTotals] for clients with any row in the period, by name.
+    """
+    clients: dict[int, ClientTotals] = {}
+
+    def totals_of(client) -> ClientTotals:
+        return clients.setdefault(client.id, ClientTotals(client))
+
+    invoices = db.select(Invoice).where(
+        Invoice.firm_id == firm_id, Invoice.issue_date.between(start, end)
+    )
+    payments = db.select(Payment).where(
+        Payment.firm_id == firm_id, Payment.received_on.between(start, end)
+    )
+    refunds = (
+        db.select(Refund)
+        .join(Payment, Refund.payment_id == Payment.id)
+        .where(Refund.firm_id == firm_id, Refund.refunded_on.between(start, end))
+    )
+    if client_id is not None:
+        invoices = invoices.where(Invoice.client_id == client_id)
+        payments = payments.where(Payment.client_id == client_id)
+        refunds = refunds.where(Payment.client_id == client_id)
+
+    for invoice in db.session.execute(invoices.options(joinedload(Invoice.client))).scalars():
+        row = totals_of(invoice.client)
+        theirs, reason = _theirs_amount(invoice, invoice.total, "total")
+        row.ours["invoices"] += invoice.total
+        row.ours["open_balance"] += invoice.balance
+        row.theirs["invoices"] += theirs or ZERO
+        their_balance = invoice.qbo_balance if invoice.qbo_balance is not None else invoice.balance
+        if theirs is None:
+            their_balance = ZERO
+        row.theirs["open_balance"] += their_balance
+        if reason:
+            row.mismatches.append(
+                Mismatch("invoice", invoice, invoice.number, invoice.total, theirs, reason)
+            )
+        elif their_balance != invoice.balance:
+            row.mismatches.append(
+                Mismatch(
+                    "invoice",
+                    invoice,
+                    f"{invoice.number} open balance",
+                    invoice.balance,
+                    their_balance,
+                    "Open balance differs in QuickBooks",
+                )
+            )
+    for payment in db.session.execute(
+        payments.options(joinedload(Payment.client), joinedload(Payment.invoice))
+    ).scalars():
+        row = totals_of(payment.client)
+        theirs, reason = _theirs_amount(payment, payment.amount, "amount")
+        row.ours["payments"] += payment.amount
+        row.theirs["payments"] += theirs or ZERO
+        if reason:
+            what = f"Payment of {payment.amount:,.2f} on {payment.received_on.isoformat()} for {payment.invoice.number}"
+            row.mismatches.append(
+                Mismatch("payment", payment, what, payment.amount, theirs, reason)
+            )
+    for refund in db.session.execute(
+        refunds.options(joinedload(Refund.payment).joinedload(Payment.client))
+    ).scalars():
+        row = totals_of(refund.payment.client)
+        theirs, reason = _theirs_amount(refund, refund.amount, "amount")
+        row.ours["refunds"] += refund.amount
+        row.theirs["refunds"] += theirs or ZERO
+        if reason:
+            what = f"Refund of {refund.amount:,.2f} on {refund.refunded_on.isoformat()}"
+            row.mismatches.append(Mismatch("refund", refund, what, refund.amount, theirs, reason))
+    return sorted(clients.values(), key=lambda totals: totals.client.display_name.lower())
