@@ -23,7 +23,7 @@ from webapp.models import (
 )
 from webapp.quickbooks.cdc_jobs import catch_up_all, request_catch_up
 from webapp.quickbooks.state import mark_skipped
-from webapp.quickbooks.sync import SYNC_OFF_FOR_PAYMENT, request_sync
+from webapp.quickbooks.sync import SYNC_OFF_FOR_PAYMENT
 from webapp.quickbooks.webhooks import signature
 
 pytestmark = pytest.mark.integration
