@@ -7,7 +7,8 @@ payment, plus open invoices to pay during the run), serves the emulator over HTT
 (throttling off, no latency), then sends, one at a time from one client:
 - `create`: POST /payment applied to an open invoice (what syncing a payment does);
 - `query`: SELECT * FROM Invoice WHERE DocNumber = ... AND CustomerRef = ... (the duplicate guard);
-- `read`: GET /invoice/<id>.
+- `read`: GET /invoice/<id>;
+- `batch`: POST /batch of 30 payment creates (what bulk sync sends), reported as objects per second.
 It prints requests per second for each, so the figures at 100 and 10,000 can be compared.
 """
 
@@ -31,6 +32,15 @@ from qbo_emulator.testing import EmulatorServer  # noqa: E402
 CUSTOMERS_PER_100_PAYMENTS = 10
 
 
+def payment_body(customer: str, invoice: str) -> dict:
+    link = [{"TxnId": invoice, "TxnType": "Invoice"}]
+    return {
+        "CustomerRef": {"value": customer},
+        "TotalAmt": 100,
+        "Line": [{"Amount": 100, "LinkedTxn": link}],
+    }
+
+
 def seed(emu, realm: str, payments: int, open_invoices: int) -> list[tuple[str, str, str]]:
     """Create the company's history; return (customer id, invoice id, DocNumber) of open invoices."""
     state = emu.app.extensions["qbo_emulator"]
@@ -51,15 +61,7 @@ def seed(emu, realm: str, payments: int, open_invoices: int) -> list[tuple[str, 
             customer = ids[n % customers]
             invoice = books.create("Invoice", {"CustomerRef": {"value": customer}, "Line": [line]})
             if n < payments:
-                link = [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]
-                books.create(
-                    "Payment",
-                    {
-                        "CustomerRef": {"value": customer},
-                        "TotalAmt": 100,
-                        "Line": [{"Amount": 100, "LinkedTxn": link}],
-                    },
-                )
+                books.create("Payment", payment_body(customer, invoice["Id"]))
             else:
                 opened.append((customer, invoice["Id"], invoice["DocNumber"]))
     return opened
@@ -100,30 +102,38 @@ def measure(size: int, count: int) -> dict[str, float]:
                 for customer, _, doc in opened
             ]
             reads = [("GET", f"{base}/invoice/{invoice}", {}) for _, invoice, _ in opened]
+            half = len(opened) // 2
             creates = [
+                ("POST", f"{base}/payment", {"json": payment_body(customer, invoice)})
+                for customer, invoice, _ in opened[:half]
+            ]
+            batches = [
                 (
                     "POST",
-                    f"{base}/payment",
+                    f"{base}/batch",
                     {
                         "json": {
-                            "CustomerRef": {"value": customer},
-                            "TotalAmt": 100,
-                            "Line": [
+                            "BatchItemRequest": [
                                 {
-                                    "Amount": 100,
-                                    "LinkedTxn": [{"TxnId": invoice, "TxnType": "Invoice"}],
+                                    "bId": str(n),
+                                    "operation": "create",
+                                    "Payment": payment_body(customer, invoice),
                                 }
-                            ],
+                                for n, (customer, invoice, _) in enumerate(
+                                    opened[start : start + 30]
+                                )
+                            ]
                         }
                     },
                 )
-                for customer, invoice, _ in opened
+                for start in range(half, len(opened) - 29, 30)
             ]
             return {
                 "seed_s": seeded,
                 "query": rate(session, queries),
                 "read": rate(session, reads),
                 "create": rate(session, creates),
+                "batch_objects": rate(session, batches) * 30,
             }
 
 
@@ -134,12 +144,16 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     print(describe_machine())
-    print(f"{args.requests} requests of each kind, one at a time over HTTP, throttling off")
+    print(
+        f"{args.requests} queries and reads, {args.requests // 2} single creates and "
+        f"{args.requests // 2} creates in batches of 30, one call at a time over HTTP, throttling off"
+    )
     for size in args.sizes:
         figures = measure(size, args.requests)
         print(
             f"{size:>7,} payments: create {figures['create']:7.1f} req/s, "
-            f"query {figures['query']:7.1f} req/s, read {figures['read']:7.1f} req/s "
+            f"query {figures['query']:7.1f} req/s, read {figures['read']:7.1f} req/s, "
+            f"batch {figures['batch_objects']:7.1f} objects/s "
             f"(seeded in {figures['seed_s']:.1f} s)",
             flush=True,
         )
