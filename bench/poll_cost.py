@@ -68,7 +68,8 @@ def main() -> None:
         with app.app_context():
             db.create_all()
             seed_demo(payments=options.payments, invoices=options.payments, clients=300)
-            user_id = db.session.execute(select(User.id).filter_by(email=DEMO_EMAIL)).scalar_one()
+            user = db.session.execute(select(User).filter_by(email=DEMO_EMAIL)).scalar_one()
+            session_id = user.get_id()  # "<id>:<session token>", as Flask-Login stores it
             pending = {}
             for _, model in ENDPOINTS:
                 ids = (
@@ -85,7 +86,7 @@ def main() -> None:
 
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = session_id
             session["_fresh"] = True
 
         print(f"{'endpoint':<24}{'watched':>8}  {'case':<13}{'status':>6}{'median ms':>11}"

@@ -93,7 +93,7 @@ class AuthActions:
     def login(self, user) -> None:
         """Sign `user` in by writing the session directly, as Flask-Login would."""
         with self._client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
 

@@ -85,8 +85,10 @@ def test_the_counts_are_kept_in_redis(limited_app, owner, redis_conn):
     assert any("login-address" in key for key in keys), keys
 
 
-def test_sign_in_works_and_logs_when_redis_is_down(client, owner, caplog):
+def test_sign_in_works_and_logs_when_redis_is_down(client, owner, caplog, monkeypatch):
     # TestConfig's Redis is a closed port: the limiter fails open, with a log line.
+    # (Alembic's fileConfig, run in-process by the migration tests, disables existing loggers.)
+    monkeypatch.setattr(logging.getLogger("flask-limiter"), "disabled", False)
     with caplog.at_level(logging.ERROR, logger="flask-limiter"):
         for _ in range(12):
             assert sign_in(client, owner.email).status_code == 422

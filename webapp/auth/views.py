@@ -3,13 +3,22 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import Role, User
 from . import bp, throttle
-from .forms import LoginForm
+from .forms import LoginForm, PasswordForm
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +29,13 @@ login_manager.login_message = "Sign in to continue."
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember-me cookie "<id>:<session_token>", if the token is current."""
+    user_id, _, token = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19 and token.isascii()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.has_session_token(token) else None
 
 
 @bp.before_app_request
@@ -76,10 +90,32 @@ def login_limited():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out and return to the sign-in page."""
+    """Sign out everywhere: the session token changes, so copies of this cookie stop working."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """Change one's own password; every other session of the user ends, this one stays."""
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/password.html", form=form), 422 if form.errors else 200
+    user = current_user._get_current_object()
+    if not user.check_password(form.current_password.data):
+        form.current_password.errors.append("That is not your current password.")
+        return render_template("auth/password.html", form=form), 422
+    user.set_password(form.new_password.data)  # a new session token: other cookies stop working
+    db.session.commit()
+    # This browser carries on with the new token, keeping "Keep me signed in" if it had it.
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    login_user(user, remember=remember_cookie in request.cookies)
+    log.info("password changed: user %s", user.id)
+    flash("Your password is changed. Any other browser signed in as you is signed out.")
+    return redirect(url_for("index"))
 
 
 def _safe_next(target: str | None) -> str:

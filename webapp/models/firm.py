@@ -1,5 +1,7 @@
 """Firms, their users, and their QuickBooks connection."""
 
+import hmac
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -46,15 +48,31 @@ class User(UserMixin, db.Model):
     )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Part of the id kept in the session and remember-me cookies (get_id). Signing out or
+    # changing the password replaces it, so every cookie issued before is refused.
+    session_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
 
     firm: Mapped[Firm] = relationship(back_populates="users")
 
     def set_password(self, password: str) -> None:
         # werkzeug's default is scrypt (n=2**15, r=8, p=1), a memory-hard KDF.
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """Make every session and remember-me cookie of this user invalid."""
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        if not self.session_token:  # a new row before its first flush
+            self.end_sessions()
+        return f"{self.id}:{self.session_token}"
+
+    def has_session_token(self, token: str) -> bool:
+        return hmac.compare_digest(self.session_token.encode(), token.encode())
 
     @property
     def is_active(self) -> bool:
