@@ -29,6 +29,8 @@ CLOUDEVENT_VERBS = {
 }
 # How long the webhook_reorder_rate fault holds an event back, unless webhook_reorder_ms says otherwise.
 REORDER_MS = 2000
+# How far past held-back events the dispatcher looks for one that is due, per queue and pass.
+HEAD_WINDOW = 50
 # Faults decided for each event when the change happens, and how the event records them.
 DROPPED = "dropped (webhook_drop_rate)"
 SENT_TWICE = "sent twice (webhook_duplicate_rate)"
@@ -179,12 +181,15 @@ class Dispatcher:
         Oldest first; an event that failed holds back the later ones (Intuit does so). An event
         not yet due that was never tried (delayed by a fault) lets later due events overtake it.
         """
-        queues: dict = {}
-        for event in self.store.all(
-            "SELECT * FROM webhook_events WHERE status = 'pending' ORDER BY id"
-        ):
-            queues.setdefault((event["realm_id"], event["client_id"]), []).append(event)
-        for events in queues.values():
+        queues = self.store.all(
+            "SELECT DISTINCT realm_id, client_id FROM webhook_events WHERE status = 'pending'"
+        )
+        for queue in queues:
+            events = self.store.all(
+                "SELECT * FROM webhook_events WHERE status = 'pending' AND realm_id = ? "
+                "AND client_id = ? ORDER BY id LIMIT ?",
+                (queue["realm_id"], queue["client_id"], HEAD_WINDOW),
+            )
             for event in events:
                 due = parse_datetime(event["next_attempt_at"]) <= now
                 if due or event["attempts"] > 0:
