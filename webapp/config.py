@@ -31,7 +31,12 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    RQ_QUEUES = os.environ.get("RQ_QUEUES", "quickbooks").split(",")
+    # Workers read these queues in this order: single-row actions (and everything else) first,
+    # so they never wait behind a bulk run; the bulk queue (QBO_BULK_QUEUE) last.
+    RQ_QUEUES = os.environ.get("RQ_QUEUES", "quickbooks,quickbooks-bulk").split(",")
+    QBO_BULK_QUEUE = os.environ.get("QBO_BULK_QUEUE", "quickbooks-bulk")
+    # Batches of one bulk run in flight at once (each lane is one worker sending one batch).
+    QBO_BULK_LANES = env_int("QBO_BULK_LANES", 2)
     JOB_TIMEOUT = env_int("JOB_TIMEOUT", 120)
     # Rows stuck in Syncing…/Unsyncing… longer than this are re-enqueued by the sweeper.
     SYNC_STUCK_AFTER_SECONDS = env_int("SYNC_STUCK_AFTER_SECONDS", 300)

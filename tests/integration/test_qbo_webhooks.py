@@ -94,3 +94,31 @@ def test_a_signed_webhook_needs_no_login_or_csrf(qbo_app, client):
         },
     )
     assert response.status_code == 200
+
+
+def test_the_echo_of_our_own_create_is_recognised_and_costs_no_call(
+    qbo_app, qbo_firm, make, served_app, run_jobs
+):
+    from webapp.models import QboWebhookEvent
+
+    control = qbo_firm.emulator.control
+    control.set_webhook(
+        "ledgerbridge-demo",
+        f"{served_app}/settings/integrations/quickbooks/webhook",
+        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
+    )
+    try:
+        client = make.client(qbo_firm.firm)
+        db.session.commit()
+        request_sync(client, qbo_firm.user)
+        run_jobs()
+        assert client.qbo_status is SyncStatus.SYNCED
+        calls = len(control.requests(qbo_firm.realm_id))
+        control.deliver_webhooks()  # QuickBooks tells us of the customer we just made
+    finally:
+        control.set_webhook("ledgerbridge-demo", "")
+    events = db.session.scalars(db.select(QboWebhookEvent)).all()
+    assert [(e.entity, e.entity_id) for e in events] == [("Customer", client.qbo_id)]
+    assert events[0].processed_at is not None
+    assert run_jobs() == 0  # no catch-up queued for it
+    assert len(control.requests(qbo_firm.realm_id)) == calls

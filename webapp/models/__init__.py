@@ -10,6 +10,7 @@ from .billing import (
     PaymentSource,
     Refund,
 )
+from .bulk import BulkRun, BulkRunItem, BulkScope, ItemState
 from .firm import Firm, QboAccount, QboCallCount, QboConnection, QboWebhookEvent, Role, User
 from .sync import (
     PENDING_STATUSES,
@@ -25,11 +26,15 @@ from .types import ZERO, utcnow
 SYNCED_MODELS = {m.RECORD_TYPE: m for m in (ClientAccount, Invoice, Payment, Refund)}
 
 __all__ = [
+    "BulkRun",
+    "BulkRunItem",
+    "BulkScope",
     "ClientAccount",
     "Firm",
     "Invoice",
     "InvoiceLine",
     "InvoiceStatus",
+    "ItemState",
     "PENDING_STATUSES",
     "Payment",
     "PaymentMethod",

@@ -81,6 +81,7 @@ class SyncReason(StrEnum):
     ALREADY_IN_QBO = "already_in_qbo"
     CLIENT_NOT_SYNCED = "client_not_synced"
     PAYMENT_NOT_SYNCED = "payment_not_synced"
+    INVOICE_NOT_SYNCED = "invoice_not_synced"
     NOT_CONNECTED = "not_connected"
     QBO_FAULT = "qbo_fault"
     QBO_UNAVAILABLE = "qbo_unavailable"

@@ -185,13 +185,41 @@ class QboClient:
         body = self.request("GET", "query", params={"query": text})
         return (body.get("QueryResponse") or {}).get(entity, [])
 
+    def batch(self, items: list[dict], requestid: str) -> dict[str, dict | QboFault]:
+        """POST up to 30 independent operations as one call (one request of the 500 a minute).
+
+        Args:
+            items: BatchItemRequest entries, each with its own `bId`.
+            requestid: the batch's own id; resending the same batch replays QBO's first answer.
+
+        Returns:
+            Each answered `bId` mapped to its object (a delete answers {"status": "Deleted"}) or
+            to the QboFault of that item alone. A `bId` QuickBooks did not answer is absent.
+        """
+        body = self.request(
+            "POST", "batch", body={"BatchItemRequest": items}, requestid=requestid, batch=True
+        )
+        results: dict[str, dict | QboFault] = {}
+        for answer in body.get("BatchItemResponse") or []:
+            if not isinstance(answer, dict) or answer.get("bId") is None:
+                continue
+            if answer.get("Fault") or answer.get("fault"):
+                results[str(answer["bId"])] = parse_fault(400, answer)
+                continue
+            objects = [v for k, v in answer.items() if k != "bId" and isinstance(v, dict)]
+            if objects:
+                results[str(answer["bId"])] = objects[0]
+        return results
+
     def company_info(self) -> dict:
         return self.read("CompanyInfo", self.realm_id)
 
     # The choke point ----------------------------------------------------------------------
 
-    def request(self, method, path, *, body=None, params=None, requestid=None, _auth_retry=True):
-        """Send one request and return the decoded JSON body.
+    def request(
+        self, method, path, *, body=None, params=None, requestid=None, batch=False, _auth_retry=True
+    ):
+        """Send one request and return the decoded JSON body (`batch`: it is a batch call).
 
         Raises:
             QboAuthError: 401 even after one token refresh.
@@ -210,7 +238,7 @@ class QboClient:
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body, default=_json_default)
-        with self.throttle.slot():
+        with self.throttle.slot(batch=batch):
             try:
                 response = self.session.request(
                     method, url, params=query, data=data, headers=headers, timeout=self.timeout
@@ -228,7 +256,13 @@ class QboClient:
             # The token may have expired early or been refreshed by another worker: refresh once.
             self.tokens.refresh(failed_token=token)
             return self.request(
-                method, path, body=body, params=params, requestid=requestid, _auth_retry=False
+                method,
+                path,
+                body=body,
+                params=params,
+                requestid=requestid,
+                batch=batch,
+                _auth_retry=False,
             )
         return self._decode(response)
 

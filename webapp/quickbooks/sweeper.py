@@ -19,6 +19,8 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import PENDING_STATUSES, SYNCED_MODELS, utcnow
 from ..queue import get_redis
+from .bulk_jobs import revive_stalled_runs
+from .bulk_runs import rows_in_live_runs
 from .context import job_app_context
 from .state import pending_action, record_history
 from .sync import enqueue_row_job, row_job_key, row_lock_key
@@ -66,16 +68,22 @@ def sweep_stuck_rows() -> int:
     second attempt looks in QBO first and sends the same requestid, which QBO replays.
 
     Returns:
-        How many rows were re-enqueued.
+        How many rows (and bulk runs) were re-enqueued.
     """
     with job_app_context():
+        # Rows of a bulk run wait their turn in the run, however long it takes; a run whose
+        # lanes died gets new ones instead of one job per row.
+        revived = revive_stalled_runs()
         cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
         redis = get_redis()
-        revived = 0
         for record_type, model in SYNCED_MODELS.items():
             stuck = db.session.execute(
                 db.select(model.id, model.qbo_status_changed_at)
-                .where(model.qbo_status.in_(PENDING_STATUSES), model.qbo_status_changed_at < cutoff)
+                .where(
+                    model.qbo_status.in_(PENDING_STATUSES),
+                    model.qbo_status_changed_at < cutoff,
+                    model.id.not_in(rows_in_live_runs(record_type)),
+                )
                 .limit(500)
             ).all()
             for row_id, changed_at in stuck:
@@ -98,5 +106,5 @@ def sweep_stuck_rows() -> int:
                 db.session.commit()  # the job goes out after this commit
                 revived += 1
         if revived:
-            log.info("sweeper re-enqueued %s stuck rows", revived)
+            log.info("sweeper re-enqueued %s stuck rows or bulk runs", revived)
         return revived

@@ -120,6 +120,10 @@ return 1
 """
 
 
+class NoFreeSlot(QboThrottled):
+    """Our own limiter found no slot in time (QuickBooks was not asked; no 429 was drawn)."""
+
+
 class NullThrottle:
     """No limits: for clients built without Redis."""
 
@@ -261,7 +265,7 @@ class RealmThrottle:
                 break
             left = deadline - time.monotonic()
             if left <= 0:
-                raise QboThrottled(
+                raise NoFreeSlot(
                     "3001",
                     "Request limit reached",
                     f"Waiting for a free slot: {self._describe(result)}",

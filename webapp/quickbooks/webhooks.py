@@ -22,7 +22,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..extensions import db
-from ..models import QboWebhookEvent
+from ..models import QboWebhookEvent, utcnow
+from .echoes import echoes_of_our_creates
 
 log = logging.getLogger(__name__)
 
@@ -122,10 +123,11 @@ def parse_events(payload) -> list[dict]:
 
 
 def store_events(events: list[dict]) -> set[str]:
-    """Add the events to the inbox, once each, and commit.
+    """Add the events to the inbox, once each, and commit; echoes of our own creates are stored
+    as processed already (echoes.py).
 
     Returns:
-        The realms that got a new event (a repeat delivery adds nothing).
+        The realms that got a new event to process (a repeat delivery adds nothing).
     """
     ids = [e["event_id"] for e in events]
     known = set(
@@ -133,6 +135,7 @@ def store_events(events: list[dict]) -> set[str]:
             db.select(QboWebhookEvent.event_id).where(QboWebhookEvent.event_id.in_(ids))
         ).scalars()
     )
+    echoes = echoes_of_our_creates(events)
     realms = set()
     for event in events:
         if event["event_id"] in known:
@@ -148,11 +151,13 @@ def store_events(events: list[dict]) -> set[str]:
                         entity_id=event["id"][:64],
                         operation=event["operation"][:16],
                         occurred_at=event["occurred_at"],
+                        processed_at=utcnow() if event["event_id"] in echoes else None,
                     )
                 )
         except IntegrityError:
             continue  # the same event, stored a moment ago by a concurrent delivery
-        realms.add(event["realm"])
+        if event["event_id"] not in echoes:
+            realms.add(event["realm"])
     db.session.commit()
     return realms
 
