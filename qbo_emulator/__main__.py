@@ -59,6 +59,13 @@ def main(argv=None) -> None:
         help="payload of --webhook deliveries: CloudEvents (Intuit's format since 2026, default) or "
         "the legacy eventNotifications (also QBO_EMULATOR_WEBHOOK_FORMAT)",
     )
+    parser.add_argument(
+        "--cdc-limit-scope",
+        choices=("response", "entity"),
+        default=os.environ.get("QBO_EMULATOR_CDC_LIMIT_SCOPE", "response"),
+        help="the 1,000-object CDC cap counts the whole response (Intuit's wording, default) or "
+        "each entity (also QBO_EMULATOR_CDC_LIMIT_SCOPE)",
+    )
     args = parser.parse_args(argv)
     clients = {c["client_id"]: c for c in args.client}
     for client_id, url, token in args.webhook:
@@ -79,6 +86,7 @@ def main(argv=None) -> None:
             "PUBLIC_URL": public_url,
             "THROTTLING_DEFAULT": args.throttle,
             "WEBHOOK_FORMAT": args.webhook_format,
+            "CDC_LIMIT_SCOPE": args.cdc_limit_scope,
         }
     )
     logging.basicConfig(level=logging.INFO)

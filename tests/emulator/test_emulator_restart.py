@@ -1,4 +1,4 @@
-"""A killed emulator process started again on the same data file has everything it had."""
+"""The emulator as a process: restarted on its data file after a kill, and configured from the environment."""
 
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from qbo_emulator.testing import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(data: Path, port: int) -> subprocess.Popen:
+def start(data: Path, port: int, **env) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "qbo_emulator", "--port", str(port), "--data", str(data)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -69,6 +69,25 @@ def test_data_tokens_faults_and_webhooks_survive_a_kill(tmp_path):
         requests.post(f"{api}/customer", json={"DisplayName": "After"}, headers=headers)
         events = requests.get(f"{base}/_emulator/api/companies/{realm}/webhook-events").json()
         assert [(e["entity"], e["operation"]) for e in events] == [("Customer", "Create")] * 2
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+def test_throttling_for_every_company_from_the_environment(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start(tmp_path / "t.db", port, QBO_EMULATOR_THROTTLE="1")
+    try:
+        realm = requests.get(f"{base}/_emulator/api/companies").json()[0]["realmId"]
+        tokens = requests.post(f"{base}/_emulator/api/companies/{realm}/tokens", json={}).json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        session = requests.Session()
+        statuses = [
+            session.get(f"{base}/v3/company/{realm}/preferences", headers=headers).status_code
+            for _ in range(30)
+        ]
+        assert 429 in statuses  # 30 calls: some 11 of them fall within one second
     finally:
         proc.terminate()
         proc.wait(timeout=5)
