@@ -1,11 +1,16 @@
 """Security headers on every kind of response, no caching of signed-in pages, size limits."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from webapp.extensions import db
 from webapp.models import ClientAccount
 from webapp.security import CONTENT_SECURITY_POLICY
 
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 HX = {"HX-Request": "true"}
 WEBHOOK = "/settings/integrations/quickbooks/webhook"
 
@@ -67,11 +72,41 @@ def test_hsts_only_when_cookies_are_https_only(app, client):
     assert client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
-def test_the_policy_is_enforced_when_configured(app, client):
-    app.config["CONTENT_SECURITY_POLICY_ENFORCED"] = True
+def test_the_policy_is_enforced_and_can_be_switched_to_report_only(app, client):
     response = client.get("/login")
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "Content-Security-Policy-Report-Only" not in response.headers
+    app.config["CONTENT_SECURITY_POLICY_ENFORCED"] = False
+    response = client.get("/login")
+    assert response.headers["Content-Security-Policy-Report-Only"] == CONTENT_SECURITY_POLICY
+    assert "Content-Security-Policy" not in response.headers
+
+
+# What the policy forbids, as it appears in a template: inline <script>, on* handlers, hx-on,
+# htmx trigger filters and js: values (both evaluated by htmx), style attributes.
+FORBIDDEN = {
+    "inline script": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>"),
+    "event handler attribute": re.compile(r"\son[a-z]+\s*=", re.I),
+    "hx-on": re.compile(r"hx-on"),
+    "trigger filter": re.compile(r"hx-trigger=(\"[^\"]*\[|'[^']*\[)"),
+    "js: value": re.compile(r"(hx-vals|hx-vars)=[\"'](js|javascript):"),
+    "style attribute": re.compile(r"\sstyle\s*="),
+}
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=str)
+def test_no_template_needs_what_the_policy_forbids(template):
+    text = re.sub(r"\{#.*?#\}", "", template.read_text(), flags=re.S)  # not Jinja comments
+    found = [name for name, pattern in FORBIDDEN.items() if pattern.search(text)]
+    assert found == [], template
+
+
+def test_htmx_is_told_not_to_eval_or_inject_styles():
+    config = re.search(
+        r'name="htmx-config" content=\'([^\']+)\'', (TEMPLATES / "base.html").read_text()
+    )
+    settings = json.loads(config.group(1))
+    assert settings["allowEval"] is False
+    assert settings["includeIndicatorStyles"] is False
 
 
 def test_a_body_over_one_mebibyte_is_refused_and_writes_nothing(client, user):

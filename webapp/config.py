@@ -53,8 +53,9 @@ class Config:
     # The biggest honest request is an invoice of 100 lines; Intuit's webhooks are far smaller.
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
     WEBHOOK_MAX_CONTENT_LENGTH = env_int("WEBHOOK_MAX_CONTENT_LENGTH", 256 * 1024)
-    # Report-only until no template needs inline script (htmx trigger filters are evaluated).
-    CONTENT_SECURITY_POLICY_ENFORCED = env_bool("CONTENT_SECURITY_POLICY_ENFORCED", False)
+    # No template needs inline script, eval or inline style; false sends the policy as
+    # Report-Only, for trying a template change that might break it.
+    CONTENT_SECURITY_POLICY_ENFORCED = env_bool("CONTENT_SECURITY_POLICY_ENFORCED", True)
     # Failed sign-ins allowed per email address and per client address (limits' syntax; a
     # success does not count). The per-address limit leaves room for an office behind one NAT.
     LOGIN_RATE_PER_ACCOUNT = os.environ.get("LOGIN_RATE_PER_ACCOUNT", "10 per minute;50 per hour")
