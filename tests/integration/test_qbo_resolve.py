@@ -7,6 +7,7 @@ import pytest
 from webapp.extensions import db
 from webapp.models import RemoteState, Role, SyncStatus
 from webapp.quickbooks.cdc_jobs import request_catch_up
+from webapp.quickbooks.metering import kind_of, monthly_counts
 
 pytestmark = pytest.mark.integration
 
@@ -171,9 +172,16 @@ def test_the_settings_page_counts_calls_and_offers_a_catch_up(
     client, qbo_firm, synced_invoice, qbo_user, run_jobs
 ):
     qbo_user.receive_payment(synced_invoice.qbo_id, "450.00")
+    before = monthly_counts(qbo_firm.realm_id)
+    assert before["create"] == 2  # the client's and the invoice's syncs
     response = client.post("/settings/integrations/quickbooks/catch-up", headers=HTMX)
     assert response.status_code == 200
     run_jobs()
+    after = monthly_counts(qbo_firm.realm_id)
+    # One CDC call brought the payment in: no read or query per object.
+    assert {kind: after[kind] - before[kind] for kind in after if after[kind] != before[kind]} == {
+        "cdc": 1
+    }
     page = client.get("/settings/integrations/quickbooks").get_data(as_text=True)
     assert "Changes made in QuickBooks" in page
     assert "Calls to QuickBooks in" in page
@@ -186,3 +194,13 @@ def test_reconciliation_is_for_owners_and_admins(client, auth, make):
     auth.login(staff)
     assert client.get("/reconciliation/").status_code == 403
     assert 'href="/reconciliation/"' not in client.get("/billing/payments").get_data(as_text=True)
+
+
+def test_each_call_is_counted_under_its_kind():
+    assert kind_of("GET", "query", {"query": "SELECT * FROM Item"}) == "query"
+    assert kind_of("GET", "cdc", {"entities": "Payment"}) == "cdc"
+    assert kind_of("GET", "invoice/130") == "read"
+    assert kind_of("POST", "payment", None, {"TotalAmt": 5}) == "create"
+    assert kind_of("POST", "payment", None, {"Id": "7", "SyncToken": "0"}) == "update"
+    assert kind_of("POST", "payment", {"operation": "update", "include": "void"}) == "update"
+    assert kind_of("POST", "payment", {"operation": "delete"}, {"Id": "7"}) == "delete"

@@ -123,7 +123,9 @@ def _round(firm_id: int, full: bool) -> str:
             outcome = cdc.full_reread(ctx) if full else cdc.catch_up(ctx)
             if ctx.client.last_success:
                 connection.last_success_at = utcnow()
-        db.session.commit()
+            # Commit before the client closes: its call counts are written in a transaction
+            # of their own, which SQLite would make wait behind this one.
+            db.session.commit()
         return ", ".join(f"{k} {v}" for k, v in sorted(outcome.items()))
     except Exception as error:
         db.session.rollback()

@@ -133,19 +133,24 @@ class QboClient:
         throttle: a throttle.RealmThrottle shared through Redis, or None.
     """
 
-    def __init__(self, realm_id, tokens, *, api_base, minor_version, timeout, throttle=None):
+    def __init__(
+        self, realm_id, tokens, *, api_base, minor_version, timeout, throttle=None, meter=None
+    ):
         self.realm_id = realm_id
         self.tokens = tokens
         self.api_base = api_base.rstrip("/")
         self.minor_version = minor_version
         self.timeout = timeout
         self.throttle = throttle or NullThrottle()
+        # Counts the calls per kind; close() adds them to the company's totals (metering.py).
+        self.meter = meter
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json"})
         self.last_success = False
 
     @classmethod
     def from_config(cls, realm_id, tokens, config, redis=None) -> QboClient:
+        from .metering import CallMeter
         from .throttle import RealmThrottle
 
         throttle = RealmThrottle.from_config(redis, realm_id, config) if redis is not None else None
@@ -156,10 +161,13 @@ class QboClient:
             minor_version=config.get("QBO_MINOR_VERSION", 75),
             timeout=timeouts(config),
             throttle=throttle,
+            meter=CallMeter(realm_id),
         )
 
     def close(self) -> None:
         self.session.close()
+        if self.meter is not None:
+            self.meter.flush()
 
     # The four operations the sync engine needs --------------------------------------------
 
@@ -247,6 +255,8 @@ class QboClient:
                 raise QboUnavailable(f"QuickBooks did not answer in time ({error})") from error
             except requests.RequestException as error:
                 raise QboUnavailable(f"QuickBooks could not be reached ({error})") from error
+        if self.meter is not None:
+            self.meter.count(method, path, params, body)
         log.debug("qbo %s %s -> %s (%s)", method, path, response.status_code, requestid)
         if response.status_code == 429:
             # Our limiter let it through, so someone else shares the company's budget: every

@@ -170,6 +170,8 @@ def refresh_accounts(firm_id: int) -> int:
         try:
             with open_job_context(firm, None) as ctx:
                 offered = refresh_company_cache(ctx)
+                # Before the client closes: its call counts go in a transaction of their own.
+                db.session.commit()
         except QboNotConnected:
             db.session.rollback()
             return 0
@@ -178,5 +180,4 @@ def refresh_accounts(firm_id: int) -> int:
             firm.qbo_connection.last_error = str(error)
             db.session.commit()
             raise
-        db.session.commit()
         return offered

@@ -56,7 +56,7 @@ class CallMeter:
         counts, self.counts = self.counts, Counter()
         try:
             add_counts(self.realm_id, counts)
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, RuntimeError) as error:  # RuntimeError: no app context
             # A count is not worth failing a sync for; the calls themselves went through.
             log.warning("could not record QBO call counts for %s: %s", self.realm_id, error)
 
