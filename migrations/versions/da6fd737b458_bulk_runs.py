@@ -1,7 +1,7 @@
 """bulk runs
 
 Revision ID: da6fd737b458
-Revises: 5dc18c8979d2
+Revises: b7e4c2a91f05
 Create Date: 2026-12-03 18:25:30.411420
 
 """
@@ -13,7 +13,7 @@ import webapp.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'da6fd737b458'
-down_revision = '5dc18c8979d2'
+down_revision = 'b7e4c2a91f05'
 branch_labels = None
 depends_on = None
 
