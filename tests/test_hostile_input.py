@@ -283,3 +283,37 @@ def test_a_json_body_fills_no_field(client, invoice, csrf_token):
     assert response.status_code == 422
     assert "Enter the client&#39;s name." in response.text
     assert count(ClientAccount) == 1
+
+
+def test_every_form_of_the_app_reads_text_parts_only():
+    """New forms get the file-part and JSON protection by deriving from TextForm."""
+    import pkgutil
+    from importlib import import_module
+
+    from flask_wtf import FlaskForm
+
+    import webapp
+    from webapp.forms import TextForm
+
+    for module in pkgutil.walk_packages(webapp.__path__, "webapp."):
+        if module.name.endswith(".forms"):
+            import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    forms = [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("webapp.")]
+    assert len(forms) >= 7
+    assert [cls.__name__ for cls in forms if not issubclass(cls, TextForm)] == []
+
+
+def test_the_deposit_account_sent_as_a_file_is_refused(client, user, csrf_token):
+    response = client.post(
+        "/settings/integrations/quickbooks/deposit",
+        data=as_file({"csrf_token": csrf_token, "deposit_account_enabled": "y"}, "deposit_account"),
+        headers=HX,
+    )
+    assert response.status_code == 422
+    assert FILE_PART_MESSAGE in response.text
