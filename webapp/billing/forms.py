@@ -15,7 +15,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ..forms import TextForm
 from ..models import PaymentMethod
@@ -121,6 +121,11 @@ class PaymentForm(TextForm):
     sync_to_qbo = BooleanField("Sync this payment with QuickBooks")
     # Which page opened the form: the answer updates that page's table.
     origin = HiddenField(default="payments")
+    # The answer to "QuickBooks already shows a payment…": link, unsynced or anyway.
+    qbo_choice = HiddenField(validators=[Optional(), AnyOf(("link", "unsynced", "anyway"))])
+    # Set by the views, shown by the template (never posted).
+    amount_hint: str | None = None
+    qbo_warning = None
 
     def validate_client_id(self, field):
         if field.data is None:

@@ -17,6 +17,7 @@ from . import bp
 from .forms import PaymentForm, RefundForm
 from .invoice_views import invoice_select, render_invoice_row
 from .operations import AmountTooLarge, record_payment, refund_payment
+from .qbo_warning import link_to, open_in_quickbooks, warning_for
 
 ORIGINS = ("payments", "invoices")
 
@@ -118,6 +119,14 @@ def _default_amount(form) -> None:
         form.invoice_id.data = chosen[0].id
     if chosen:
         form.amount.data = f"{chosen[0].balance:.2f}"
+        # QuickBooks shows less still open (its copy here says so): offer that, and say why.
+        open_there = open_in_quickbooks(chosen[0])
+        if open_there is not None:
+            form.amount.data = f"{open_there:.2f}"
+            form.amount_hint = (
+                f"QuickBooks shows {open_there:,.2f} open on this invoice; "
+                f"Ledgerbridge shows {chosen[0].balance:,.2f}."
+            )
 
 
 @bp.get("/payments/new")
@@ -176,6 +185,14 @@ def create_payment():
     if not valid:
         return _payment_form_response(form, 422)
     user = current_user._get_current_object()
+    choice = form.qbo_choice.data or ""
+    warning = warning_for(invoice)
+    if warning is not None and not choice:
+        # Ask before a second payment for the same money exists (here or in QuickBooks).
+        form.qbo_warning = warning
+        return _payment_form_response(form, 422)
+    if choice == "link" and warning is not None and warning.payment is not None:
+        return _linked_response(form, warning.payment, user)
     try:
         payment = record_payment(
             invoice,
@@ -184,7 +201,7 @@ def create_payment():
             method=PaymentMethod(form.method.data),
             reference=form.reference.data,
             description=form.description.data,
-            sync_requested=form.sync_to_qbo.data,
+            sync_requested=form.sync_to_qbo.data and choice != "unsynced",
             user=user,
         )
     except AmountTooLarge as error:
@@ -213,6 +230,32 @@ def create_payment():
         trigger_client_event(response, "close-dialog")
         return toast(response, message, level)
     return PAYMENTS.created_response(payment, message, level)
+
+
+def _linked_response(form, received: Payment, user):
+    """ "Link to that payment instead": the hand-entered details go on the QuickBooks payment."""
+    link_to(
+        received, user, PaymentMethod(form.method.data), form.reference.data, form.description.data
+    )
+    db.session.commit()
+    message = (
+        f"Linked to the payment of {received.amount:,.2f} QuickBooks already has for invoice "
+        f"{received.invoice.number}; no second payment was recorded."
+    )
+    if not is_fragment_request():
+        flash(message)
+        return redirect(url_for("billing.payments"))
+    if form.origin.data == "invoices":
+        invoice = db.session.execute(
+            invoice_select().where(Invoice.id == received.invoice_id)
+        ).scalar_one()
+        row = render_invoice_row(invoice, oob=True)
+    else:
+        row = render_payment_row(received, oob=True)
+    response = make_response(oob_row(row))
+    response.headers["HX-Reswap"] = "none"
+    trigger_client_event(response, "close-dialog")
+    return toast(response, message, "success")
 
 
 def _recorded_message(payment) -> str:
