@@ -71,6 +71,15 @@ def test_a_session_id_without_its_token_is_refused(client, owner):
     assert client.get("/clients/").status_code == 302
 
 
+def test_deactivating_a_user_ends_their_sessions(app, owner):
+    browser = app.test_client()
+    sign_in(browser, owner)
+    with app.app_context():
+        db.session.get(User, owner.id).active = False
+        db.session.commit()
+    assert browser.get("/clients/").status_code == 302
+
+
 def change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     return client.post(
         "/account/password",

@@ -1,4 +1,4 @@
-"""Log in and out; every other page needs a signed-in user of an active firm."""
+"""Sign in and out, and change one's password; every other page needs a signed-in, active user."""
 
 import logging
 from urllib.parse import urlsplit
@@ -30,12 +30,15 @@ login_manager.login_message = "Sign in to continue."
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The user of a session or remember-me cookie "<id>:<session_token>", if the token is current."""
+    """The user of a session or remember-me cookie "<id>:<session_token>", if the token is
+    current and the user still active (deactivating a user ends their sessions too)."""
     user_id, _, token = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 19 and token.isascii()):
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.has_session_token(token) else None
+    if user is None or not user.active or not user.has_session_token(token):
+        return None
+    return user
 
 
 @bp.before_app_request
