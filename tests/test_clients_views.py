@@ -115,14 +115,23 @@ def test_fifty_rows_a_page_and_pager_links_keep_the_filters(client, make, user):
         make.client(user.firm, display_name=f"Client {n:02d}")
     make.client(user.firm, display_name="Other")
     db.session.commit()
+    last_on_first = db.session.execute(
+        db.select(ClientAccount.id).filter_by(display_name="Client 49")
+    ).scalar_one()
     first = client.get("/clients/?q=client").get_data(as_text=True)
     assert len(client_names(first)) == 50
     assert "Page 1 of 2" in first
-    assert 'href="/clients/?page=2&amp;q=client"' in first
-    second = client.get("/clients/?q=client&page=2").get_data(as_text=True)
+    # Seek pagination: the next page is the rows after the last one shown, filters kept.
+    assert f'href="/clients/?after={last_on_first}&amp;q=client"' in first
+    second = client.get(f"/clients/?after={last_on_first}&q=client").get_data(as_text=True)
     assert client_names(second) == ["Client 50"]
-    beyond = client.get("/clients/?q=client&page=99").get_data(as_text=True)
-    assert "Page 2 of 2" in beyond
+    assert "Page 2 of 2" in second
+    last = client.get("/clients/?q=client&last=1").get_data(as_text=True)
+    assert client_names(last) == ["Client 50"]
+    assert "Page 2 of 2" in last
+    # A link to a row that is not (or no longer) there starts again from the first page.
+    beyond = client.get("/clients/?q=client&after=999999").get_data(as_text=True)
+    assert "Page 1 of 2" in beyond
 
 
 def test_empty_states_say_what_to_do(client, user):

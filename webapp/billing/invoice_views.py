@@ -11,6 +11,7 @@ from wtforms.fields import SelectChoice
 from ..extensions import db
 from ..htmx import is_fragment_request
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
+from ..quickbooks.state import SyncAction
 from ..quickbooks.sync import sync_after_create, sync_blocker
 from ..scoping import firm_select, get_or_404, posted_row
 from ..synced_lists import ChoiceFilter, Column, SyncedList
@@ -43,8 +44,9 @@ INVOICES = SyncedList(
     model=Invoice,
     endpoint="billing.invoices",
     select=invoice_select,
-    order_by=(Invoice.issue_date.desc(), Invoice.id.desc()),
-    search_column=ClientAccount.display_name,
+    sort=(Invoice.issue_date, Invoice.id),
+    descending=True,
+    client_id=Invoice.client_id,
     filters=(
         ChoiceFilter.of_enum("status", "Status", "Any status", Invoice.status, InvoiceStatus),
         ChoiceFilter.of_enum("qbo", "QuickBooks", "Any status", Invoice.qbo_status, SyncStatus),
@@ -61,7 +63,7 @@ INVOICES = SyncedList(
     new_endpoint="billing.new_invoice",
     empty_text="No invoices yet. Create one with “New invoice” above.",
     tabs_template="billing/_tabs.html",
-    actions=("sync",),
+    actions=(SyncAction.SYNC,),  # an invoice is not unsynced on its own
     history_title=lambda invoice: f"Invoice {invoice.number} · {invoice.client.display_name}",
 )
 INVOICES.register(bp)

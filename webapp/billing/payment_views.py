@@ -39,8 +39,9 @@ PAYMENTS = SyncedList(
     model=Payment,
     endpoint="billing.payments",
     select=payment_select,
-    order_by=(Payment.received_on.desc(), Payment.id.desc()),
-    search_column=ClientAccount.display_name,
+    sort=(Payment.received_on, Payment.id),
+    descending=True,
+    client_id=Payment.client_id,
     filters=(
         ChoiceFilter.of_enum("qbo", "QuickBooks", "Any status", Payment.qbo_status, SyncStatus),
         ChoiceFilter.of_enum("method", "Method", "Any method", Payment.method, PaymentMethod),

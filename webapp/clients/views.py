@@ -34,8 +34,9 @@ CLIENTS = SyncedList(
     endpoint="clients.index",
     path="",
     select=lambda: firm_select(ClientAccount),
-    order_by=(func.lower(ClientAccount.display_name), ClientAccount.id),
-    search_column=ClientAccount.display_name,
+    sort=(func.lower(ClientAccount.display_name), ClientAccount.id),
+    descending=False,
+    client_id=ClientAccount.id,
     filters=(
         # The firm's own status of the client: whether it still works for them.
         ChoiceFilter(

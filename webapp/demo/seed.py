@@ -31,6 +31,7 @@ from ..models import (
     SyncStatus,
     User,
 )
+from ..planner import refresh_planner_statistics
 from .plan import Plan, plan_rows
 
 DEMO_FIRM = "Demo Accounting LLP"
@@ -93,6 +94,7 @@ def seed_demo(clients: int = 20, invoices: int = 60, payments: int = 80) -> Seed
     )
     counts = _write(plan, firm.id, owner_id)
     db.session.commit()
+    refresh_planner_statistics()
     return SeedResult(
         firm_id=firm.id, created=True, **counts, seconds=time.perf_counter() - started
     )

@@ -11,6 +11,7 @@ from .billing import (
     Refund,
 )
 from .bulk import BulkRun, BulkRunItem, BulkScope, ItemState
+from .client_search import autogenerate_include_name, client_name_contains
 from .firm import Firm, QboAccount, QboCallCount, QboConnection, QboWebhookEvent, Role, User
 from .sync import (
     PENDING_STATUSES,
@@ -54,5 +55,7 @@ __all__ = [
     "SyncedRecordMixin",
     "User",
     "ZERO",
+    "autogenerate_include_name",
+    "client_name_contains",
     "utcnow",
 ]

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, Numeric, String, UniqueConstraint
+from sqlalchemy import Date, Enum, ForeignKey, Index, Numeric, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -73,10 +73,27 @@ class ClientAccount(SyncedRecordMixin, db.Model):
     invoices: Mapped[list["Invoice"]] = relationship(back_populates="client")
 
 
+# The Clients list: its order (name in any case, id breaks ties) after each filter.
+_client_sort = (func.lower(ClientAccount.display_name), ClientAccount.id)
+Index("ix_client_account_firm_sort", ClientAccount.firm_id, *_client_sort)
+Index(
+    "ix_client_account_firm_active_sort", ClientAccount.firm_id, ClientAccount.active, *_client_sort
+)
+Index(
+    "ix_client_account_firm_qbo_sort",
+    ClientAccount.firm_id,
+    ClientAccount.qbo_status,
+    *_client_sort,
+)
+
+
 class Invoice(SyncedRecordMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("firm_id", "number"),
-        Index("ix_invoice_firm_issue", "firm_id", "issue_date"),
+        # The Invoices list: its order (newest first, id breaks ties) after each filter.
+        Index("ix_invoice_firm_sort", "firm_id", "issue_date", "id"),
+        Index("ix_invoice_firm_status_sort", "firm_id", "status", "issue_date", "id"),
+        Index("ix_invoice_firm_qbo_sort", "firm_id", "qbo_status", "issue_date", "id"),
     )
     RECORD_TYPE = "invoice"
 
@@ -118,7 +135,12 @@ class InvoiceLine(db.Model):
 
 
 class Payment(SyncedRecordMixin, db.Model):
-    __table_args__ = (Index("ix_payment_firm_received", "firm_id", "received_on"),)
+    __table_args__ = (
+        # The Payments list: its order (newest first, id breaks ties) after each filter.
+        Index("ix_payment_firm_sort", "firm_id", "received_on", "id"),
+        Index("ix_payment_firm_qbo_sort", "firm_id", "qbo_status", "received_on", "id"),
+        Index("ix_payment_firm_method_sort", "firm_id", "method", "received_on", "id"),
+    )
     RECORD_TYPE = "payment"
 
     id: Mapped[int] = mapped_column(primary_key=True)

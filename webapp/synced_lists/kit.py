@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, get_template_attribute, redirect, render_template, url_for
 from flask_htmx.constants import HTMX_STOP_POLLING
+from flask_login import current_user
 from sqlalchemy import Select
 
 from ..extensions import db
 from ..htmx import is_fragment_request
-from ..scoping import get_or_404
-from .paging import paginate
+from ..models import client_name_contains
+from ..quickbooks.state import SyncAction
+from ..scoping import firm_select, get_or_404
+from .paging import SeekOrder, seek_page
 from .query_args import ChoiceFilter, filter_args, parse_watch, search_term
 from .responses import created_row_response, oob_row, start_sync_action, sync_history
 
@@ -44,8 +47,9 @@ class SyncedList:
     model: type
     endpoint: str  # the page's endpoint, e.g. "billing.payments"
     select: Callable[[], Select]  # the firm's rows with everything a row shows, in one query
-    order_by: tuple
-    search_column: object  # what the Search box matches (case-insensitive, anywhere)
+    sort: tuple  # the sort key, ending with the id so that no two rows tie
+    descending: bool  # newest first, for lists sorted by date
+    client_id: object  # the row's client: the Search box matches the client's name
     columns: tuple[Column, ...]
     row_template: str  # renders `record` as one <tr>
     new_label: str
@@ -56,7 +60,7 @@ class SyncedList:
     title: str = ""  # the <title>; the name, capitalised, unless given
     heading: str = ""  # the <h1>; the title unless given
     path: str | None = None  # the page's URL on its blueprint; "/<name>" unless given
-    actions: tuple[str, ...] = ("sync", "unsync")
+    actions: tuple[SyncAction, ...] = (SyncAction.SYNC, SyncAction.UNSYNC)
     search_placeholder: str = "Client name"
     tabs_template: str | None = None
     history_template: str | None = None  # more of the history dialog, e.g. a payment's refunds
@@ -64,6 +68,7 @@ class SyncedList:
     row_context: Callable[[list], dict] = field(default=_no_row_context)
 
     def __post_init__(self):
+        self.order = SeekOrder(self.model, self.sort, self.descending)
         self.title = self.title or self.name.capitalize()
         self.heading = self.heading or self.title
         self.path = f"/{self.name}" if self.path is None else self.path
@@ -96,10 +101,11 @@ class SyncedList:
 
     def page_view(self):
         """The list page, or only its results (and the poller) when htmx asks for them."""
-        query = self._filtered(self.select()).order_by(*self.order_by)
-        # The same joins, for the filters; the loader options do not apply to bare ids.
-        ids = self._filtered(self.select().with_only_columns(self.model.id))
-        page = paginate(query, ids)
+        query = self._filtered(self.select())
+        # Every filter is on the row itself (the search too, through its client_id), so the
+        # count reads one index and joins nothing.
+        ids = self._filtered(firm_select(self.model).with_only_columns(self.model.id))
+        page = seek_page(query, ids, self.order)
         context = dict(
             kit=self,
             page=page,
@@ -183,5 +189,8 @@ class SyncedList:
         for choice in self.filters:
             query = choice.apply(query)
         if q := search_term():
-            query = query.where(self.search_column.icontains(q, autoescape=True))
+            dialect = db.session.get_bind().dialect.name
+            query = query.where(
+                client_name_contains(self.client_id, current_user.firm_id, q, dialect)
+            )
         return query

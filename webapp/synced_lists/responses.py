@@ -16,7 +16,7 @@ HISTORY_LIMIT = 200
 
 
 def start_sync_action(
-    record, action: str, render_row: Callable, render_poller: Callable, back: str
+    record, action: SyncAction, render_row: Callable, render_poller: Callable, back: str
 ):
     """Start a sync or unsync of one row and answer with the row first, then the re-armed poller.
 
