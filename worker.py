@@ -1,75 +1,51 @@
-"""The RQ worker: `python worker.py` (runs until stopped) or `python worker.py --burst`.
+"""The job worker: `python worker.py` (runs until stopped), `--burst` (until the queue is empty).
 
-It creates the app, pushes an app context and preloads the job modules, so each forked job starts
-with the app ready instead of building it per job. A small thread enqueues the sweeper every
-QBO_SWEEP_INTERVAL_SECONDS; a Redis key taken with SET NX makes one enqueue per interval
-whatever the number of workers. The worker also runs RQ's scheduler, which enqueues the
-retries that RQ Retry scheduled with a backoff.
+Run as many as you like (the demo runs one, production N under systemd or a Procfile); each runs
+one job at a time. The loop itself is webapp/worker.py.
+
+Why no fork per job. RQ's default Worker forks a child for every job, and the child starts cold:
+it configures SQLAlchemy's mappers (~75 ms), compiles every statement again (~100 ms), opens a new
+database connection and derives the token key, for a job whose own work is a few milliseconds.
+Warming the parent before the fork helps only with what the parent itself compiled, and forking a
+process that runs a housekeeping thread risks a child that inherits a lock held by that thread.
+So the worker is RQ's SimpleWorker: jobs run in this process, one after another, warm.
+
+What keeps a crash contained without the fork:
+- A job that raises is one failed job: our jobs catch, record and decide retry or Failed, and RQ
+  records the rest. Each job runs in a fresh app context, so no session state leaks into the next.
+- A job that runs too long is interrupted by RQ's timeout (SIGALRM in this main thread).
+- A process that dies (SIGKILL, OOM, segfault) takes only its one running job with it: its
+  supervisor starts it again (docs/deploy), its row lock expires, and the sweeper re-enqueues the
+  row. That is the path a killed fork parent needed anyway.
+- Memory a job leaks stays in the process: `--max-jobs N` makes it exit after N jobs for its
+  supervisor to start a fresh one.
 """
 
 import argparse
-import logging
-import threading
-
-from redis import Redis
-from rq import Queue, Worker
+import sys
 
 from webapp import create_app
 from webapp.config import check_secrets
-from webapp.extensions import db
-
-SWEEP_JOB = "webapp.quickbooks.sweeper.sweep_stuck_rows"
-# Enqueues a CDC catch-up for each connected company that is due (see cdc_jobs.catch_up_all).
-CATCH_UP_JOB = "webapp.quickbooks.cdc_jobs.catch_up_all"
+from webapp.worker import run_worker
 
 
-def enqueue_sweep(app, redis: Redis) -> bool:
-    """Enqueue the sweeper unless another worker did so during this interval."""
-    interval = app.config["QBO_SWEEP_INTERVAL_SECONDS"]
-    if not redis.set("qbo:sweeper:last", "1", nx=True, ex=max(interval - 1, 1)):
-        return False
-    queue = Queue(app.config["RQ_QUEUES"][0], connection=redis)
-    for job in (SWEEP_JOB, CATCH_UP_JOB):
-        queue.enqueue(job, job_timeout=app.config["JOB_TIMEOUT"], result_ttl=60)
-    return True
-
-
-def sweep_forever(app, redis: Redis, stop: threading.Event) -> None:
-    interval = app.config["QBO_SWEEP_INTERVAL_SECONDS"]
-    while not stop.wait(interval):
-        try:
-            enqueue_sweep(app, redis)
-        except Exception:  # Redis away for a moment: try again next interval
-            logging.getLogger(__name__).exception("could not enqueue the sweeper")
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="run queued jobs, then exit")
+    parser.add_argument("--max-jobs", type=int, help="exit after this many jobs")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     app = create_app()
     check_secrets(app.config)  # jobs encrypt QuickBooks tokens with a key derived from it
-    with app.app_context():
-        import webapp.quickbooks.cdc_jobs  # noqa: F401
-        import webapp.quickbooks.jobs  # noqa: F401  (preload: forked jobs start warm)
-        import webapp.quickbooks.sweeper  # noqa: F401
+    # Import every job module now, not on the first job of each kind.
+    import webapp.quickbooks.bulk_jobs  # noqa: F401
+    import webapp.quickbooks.cdc_jobs  # noqa: F401
+    import webapp.quickbooks.jobs  # noqa: F401
+    import webapp.quickbooks.sweeper  # noqa: F401
 
-        # No database connection may cross the fork into job processes.
-        db.engine.dispose()
-        redis = Redis.from_url(app.config["REDIS_URL"])
-        worker = Worker(app.config["RQ_QUEUES"], connection=redis)
-        stop = threading.Event()
-        if args.burst:
-            enqueue_sweep(app, redis)
-        else:
-            threading.Thread(target=sweep_forever, args=(app, redis, stop), daemon=True).start()
-        try:
-            worker.work(burst=args.burst, with_scheduler=True)
-        finally:
-            stop.set()
+    run_worker(app, burst=args.burst, max_jobs=args.max_jobs)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -21,7 +21,7 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 
-pytest_plugins = ["tests.support.qbo"]
+pytest_plugins = ["tests.support.qbo", "tests.support.processes"]
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,9 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    from .logs import configure_logging
+
+    configure_logging(app)
     ephemeral_secret_if_unset(app)
     INSTANCE_DIR.mkdir(exist_ok=True)
 

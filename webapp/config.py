@@ -41,6 +41,8 @@ class Config:
     # Rows stuck in Syncing…/Unsyncing… longer than this are re-enqueued by the sweeper.
     SYNC_STUCK_AFTER_SECONDS = env_int("SYNC_STUCK_AFTER_SECONDS", 300)
     PAGE_SIZE = env_int("PAGE_SIZE", 50)
+    # Level of every process's log (webapp/logs.py): one line per request and per job at INFO.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)

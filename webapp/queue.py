@@ -13,9 +13,11 @@ import logging
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as AppSession
 from redis import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 from rq import Queue, Retry
 from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.utils import current_timestamp
 from sqlalchemy import event
 
 log = logging.getLogger(__name__)
@@ -113,3 +115,42 @@ def _drop_after_rollback(session, transaction) -> None:
     # The outermost transaction ended without the commit that would have sent them.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+
+
+def enqueue_due_retries(redis: Redis, queue_names: list[str]) -> int:
+    """Move every job whose retry (or `enqueue_in`) time has come from its queue's scheduled
+    registry onto the queue. Returns how many this call moved.
+
+    Every worker calls this about once a second, so a due retry runs on time whichever worker
+    died. RQ's own scheduler runs in one worker only, elected by a lock that outlives a killed
+    holder, and the others look for that lock only every ten minutes: retries stalled that long.
+    Each job is moved in one transaction that watches the registry, so when several workers see
+    the same due job exactly one of them enqueues it.
+    """
+    moved = 0
+    for name in queue_names:
+        queue = Queue(name, connection=redis)
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_jobs_to_schedule(current_timestamp()):
+            moved += _move_scheduled_job(redis, queue, registry, job_id)
+    return moved
+
+
+def _move_scheduled_job(redis: Redis, queue: Queue, registry: ScheduledJobRegistry, job_id) -> int:
+    job_id = job_id.decode() if isinstance(job_id, bytes) else job_id
+    for _attempt in range(5):
+        with redis.pipeline() as pipe:
+            try:
+                pipe.watch(registry.key)
+                if pipe.zscore(registry.key, job_id) is None:
+                    return 0  # another worker moved it first
+                job = Job.fetch_many([job_id], connection=redis)[0]
+                pipe.multi()
+                pipe.zrem(registry.key, job_id)
+                if job is not None:  # a job whose data expired is only dropped from the registry
+                    queue.enqueue_job(job, pipeline=pipe, at_front=job.should_enqueue_at_front())
+                pipe.execute()
+                return 1 if job is not None else 0
+            except WatchError:
+                continue  # the registry changed under us (a retry was scheduled): look again
+    return 0

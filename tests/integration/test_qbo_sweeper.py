@@ -104,7 +104,7 @@ def test_a_job_that_died_with_its_worker_is_revived_once(qbo_firm, paid_invoice,
 def test_the_worker_enqueues_the_sweeper_once_per_interval(
     qbo_app, qbo_firm, paid_invoice, run_jobs, queue
 ):
-    from worker import enqueue_sweep
+    from webapp.worker import enqueue_sweep
 
     paid_invoice.qbo_status = SyncStatus.SYNCING
     stuck_for_an_hour(paid_invoice)
