@@ -20,9 +20,10 @@ from sqlalchemy import Select
 
 from ..extensions import db
 from ..htmx import is_fragment_request
-from ..models import client_name_contains
+from ..models import client_name_contains, utcnow
 from ..quickbooks.state import SyncAction
 from ..scoping import firm_select, get_or_404
+from .news import news_marker, news_view
 from .paging import SeekOrder, seek_page
 from .query_args import ChoiceFilter, filter_args, parse_watch, search_term
 from .responses import created_row_response, oob_row, start_sync_action, sync_history
@@ -81,6 +82,7 @@ class SyncedList:
         bp.add_url_rule(self.path or "/", self.endpoint.split(".")[1], self.page_view)
         bp.add_url_rule(f"{one}/row", f"{self.singular}_row", self.row_view)
         bp.add_url_rule(f"{self.path}/poll", f"{self.name}_poll", self.poll_view)
+        bp.add_url_rule(f"{self.path}/news", f"{self.name}_news", lambda: news_view(self))
         for action in self.actions:
             bp.add_url_rule(
                 f"{one}/{action}",
@@ -93,8 +95,8 @@ class SyncedList:
     def url(self, what: str, record=None) -> str:
         """The URL of one of the list's views ("row", "sync", "history", ...) for `record`."""
         blueprint = self.endpoint.split(".")[0]
-        if what == "poll":
-            return url_for(f"{blueprint}.{self.name}_poll")
+        if what in ("poll", "news"):
+            return url_for(f"{blueprint}.{self.name}_{what}")
         return url_for(f"{blueprint}.{self.singular}_{what}", record_id=record.id)
 
     # Views ---------------------------------------------------------------------------------------
@@ -113,6 +115,7 @@ class SyncedList:
             q=search_term(),
             selected={choice.name: choice.selected() for choice in self.filters},
             tab=self.name,
+            news=news_marker(self, page),
             **self.row_context(page.items),
         )
         if is_fragment_request(f"{self.name}-results"):
@@ -182,6 +185,9 @@ class SyncedList:
     def created_response(self, record, message: str, level="success", rearm_poller=True):
         """A new row for the top of the table, the dialog closed and a toast."""
         extra = self.render_poller() if rearm_poller else ""
+        # The page's news must not bring this row a second time.
+        marker = {"after": record.id, "since": f"{utcnow().timestamp():.3f}"}
+        extra += render_template("synced_lists/_news.html", kit=self, marker=marker, oob=True)
         row_html = self.render_row(record, added=True)
         return created_row_response(row_html, f"{self.name}-body", message, extra, level)
 
