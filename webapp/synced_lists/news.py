@@ -24,11 +24,8 @@ MAX_ROWS = 50
 
 def news_marker(kit, page) -> dict | None:
     """What the page's news element remembers: the newest row id and when it was rendered."""
-    if (
-        page.page != 1
-        or request.args.get("q")
-        or any(request.args.get(f.name) for f in kit.filters)
-    ):
+    filtered = request.args.get("q") or any(request.args.get(f.name) for f in kit.filters)
+    if page.has_prev or filtered:
         return None
     newest = max((record.id for record in page.items), default=0)
     return {"after": newest, "since": f"{utcnow().timestamp():.3f}"}
