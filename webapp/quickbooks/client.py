@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -121,6 +123,33 @@ def quote(value: str) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+_http = threading.local()
+
+
+def http_session(api_base: str) -> requests.Session:
+    """The HTTP session for `api_base`, one per thread and process, kept from job to job.
+
+    Its connections stay open between jobs, so a worker pays Intuit's TLS handshake once, not on
+    every job. The environment's proxy and CA settings are read here once, instead of by requests
+    on every call; and a ~/.netrc can never replace the bearer token (trust_env is off).
+    """
+    sessions = _http.__dict__.setdefault("sessions", {})
+    if _http.__dict__.get("pid") != os.getpid():  # a forked job must not share its parent's sockets
+        sessions.clear()
+        _http.pid = os.getpid()
+    session = sessions.get(api_base)
+    if session is None:
+        session = requests.Session()
+        session.trust_env = False
+        session.proxies.update(requests.utils.get_environ_proxies(api_base))
+        session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        session.headers.update({"Accept": "application/json"})
+        sessions[api_base] = session
+    return session
+
+
 class QboClient:
     """Calls for one company (realm).
 
@@ -144,8 +173,7 @@ class QboClient:
         self.throttle = throttle or NullThrottle()
         # Counts the calls per kind; close() adds them to the company's totals (metering.py).
         self.meter = meter
-        self.session = requests.Session()
-        self.session.headers.update({"Accept": "application/json"})
+        self.session = http_session(self.api_base)
         self.last_success = False
 
     @classmethod
@@ -165,7 +193,7 @@ class QboClient:
         )
 
     def close(self) -> None:
-        self.session.close()
+        """Add this client's call counts to the company's totals (the HTTP session stays open)."""
         if self.meter is not None:
             self.meter.flush()
 

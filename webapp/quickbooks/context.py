@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app, has_app_context
 
 from .. import create_app
 from ..extensions import db
-from ..models import Firm, QboConnection, User
+from ..models import Firm, QboConnection, User, utcnow
 from ..queue import get_redis
 from . import mapping
 from .client import QboClient
@@ -22,6 +23,7 @@ from .errors import QboNotConnected
 from .oauth import ConnectionTokens
 
 _job_app = None
+SUCCESS_STAMP_EVERY = timedelta(minutes=1)
 
 
 @contextmanager
@@ -67,6 +69,16 @@ class JobContext:
             operation,
         )
 
+    def note_success(self) -> None:
+        """Stamp the connection's last successful call, if there was one, at most once a minute.
+
+        The settings page shows it to the minute; stamping it on every job would have every job
+        update the same row, and concurrent workers would queue on that row's lock.
+        """
+        last, now = self.connection.last_success_at, utcnow()
+        if self.client.last_success and (last is None or now - last >= SUCCESS_STAMP_EVERY):
+            self.connection.last_success_at = now
+
     def commit_progress(self) -> None:
         """Commit the job's work so far: what QBO created or deleted must survive a later error."""
         db.session.commit()
@@ -74,7 +86,7 @@ class JobContext:
 
 @contextmanager
 def open_job_context(firm: Firm, user: User | None) -> Iterator[JobContext]:
-    """A JobContext for the firm's connected company; its HTTP session is closed at the end.
+    """A JobContext for the firm's connected company; the client is closed at the end.
 
     Raises:
         QboNotConnected: the firm has no connection, or disconnected.

@@ -7,6 +7,8 @@ and sends a requestid built from the row, so neither a retry nor a lost response
 
 from __future__ import annotations
 
+from sqlalchemy.orm import joinedload
+
 from ..extensions import db
 from ..models import (
     PENDING_STATUSES,
@@ -341,6 +343,12 @@ def unsync_client(ctx, client: ClientAccount) -> None:
     mark_unsynced(client, ctx.user, message="Unlinked; the customer stays in QuickBooks")
 
 
+# What the handlers read besides the row itself, loaded with it in one statement.
+ROW_LOADS = {
+    "invoice": (joinedload(Invoice.client),),
+    "payment": (joinedload(Payment.invoice).joinedload(Invoice.client),),
+    "refund": (joinedload(Refund.payment).joinedload(Payment.invoice).joinedload(Invoice.client),),
+}
 SYNC = {
     "client": sync_client,
     "invoice": sync_invoice,

@@ -14,9 +14,10 @@ import logging
 
 from flask import current_app
 from rq import get_current_job
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import SYNCED_MODELS, Firm, SyncReason, User, utcnow
+from ..models import SYNCED_MODELS, Firm, SyncReason, User
 from ..queue import get_redis
 from . import handlers
 from .accounts import refresh_company_cache
@@ -66,7 +67,9 @@ def run_unsync(record_type: str, record_id: int, user_id: int | None = None) -> 
 
 
 def _run(action: SyncAction, record_type: str, record_id: int, user_id) -> str:
-    record = db.session.get(SYNCED_MODELS[record_type], record_id)
+    record = db.session.get(
+        SYNCED_MODELS[record_type], record_id, options=handlers.ROW_LOADS.get(record_type, ())
+    )
     if record is None or record.qbo_status is not action.pending_status:
         db.session.rollback()
         return "skipped: the row is no longer pending"
@@ -90,13 +93,12 @@ def _run(action: SyncAction, record_type: str, record_id: int, user_id) -> str:
 
 def _attempt(action: SyncAction, record, user_id) -> str:
     user = db.session.get(User, user_id) if user_id else None
-    firm = db.session.get(Firm, record.firm_id)
+    firm = db.session.get(Firm, record.firm_id, options=[joinedload(Firm.qbo_connection)])
     handler = HANDLERS[action][type(record).RECORD_TYPE]
     try:
         with open_job_context(firm, user) as ctx:
             handler(ctx, record)
-            if ctx.client.last_success:
-                ctx.connection.last_success_at = utcnow()
+            ctx.note_success()
             # The job's one commit, straight after QBO answered, so nothing can lose the answer.
             db.session.commit()
         return "synced" if action is SyncAction.SYNC else "unsynced"
