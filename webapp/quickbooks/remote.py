@@ -12,6 +12,8 @@ import logging
 from collections import Counter
 from datetime import date
 
+from sqlalchemy.orm import joinedload, selectinload
+
 from ..billing.operations import AmountTooLarge, record_payment
 from ..extensions import db
 from ..models import (
@@ -58,28 +60,58 @@ def apply_objects(firm_id: int, realm_id: str, entity: str, objects: list[dict])
     model = ENTITY_MODELS[entity]
     outcome = Counter()
     ids = [str(obj.get("Id")) for obj in objects if obj.get("Id") is not None]
-    rows = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in db.session.execute(
-            db.select(model).where(
-                model.firm_id == firm_id,
-                model.qbo_realm_id == realm_id,
-                model.qbo_id.in_(chunk),
-            )
-        ).scalars():
-            rows.setdefault(row.qbo_id, []).append(row)
+    rows = _rows_by_qbo_id(model, firm_id, realm_id, ids)
+    invoices = {}
+    if entity == "Payment":
+        # The invoices the unknown payments are applied to, in one query per 500.
+        wanted = {
+            i for obj in objects if str(obj.get("Id")) not in rows for i in linked_invoice_ids(obj)
+        }
+        invoices = {
+            qbo_id: found[0]
+            for qbo_id, found in _rows_by_qbo_id(Invoice, firm_id, realm_id, list(wanted)).items()
+        }
     for obj in objects:
         matched = rows.get(str(obj.get("Id")), [])
         if not matched:
             if entity == "Payment":
-                outcome[import_payment(firm_id, realm_id, obj)] += 1
+                outcome[import_payment(firm_id, realm_id, obj, invoices)] += 1
             else:
                 outcome["unknown"] += 1
             continue
         for row in matched:
             outcome[apply_object(row, obj)] += 1
     return outcome
+
+
+# What comparing a row with its QBO copy reads, loaded with the rows instead of one row at a time.
+_LOAD = {
+    ClientAccount: (),
+    Invoice: (selectinload(Invoice.lines), joinedload(Invoice.client)),
+    Payment: (joinedload(Payment.invoice).joinedload(Invoice.client),),
+    Refund: (joinedload(Refund.payment).joinedload(Payment.invoice).joinedload(Invoice.client),),
+}
+
+
+def _rows_by_qbo_id(model, firm_id: int, realm_id: str, ids: list[str]) -> dict[str, list]:
+    rows: dict[str, list] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in (
+            db.session.execute(
+                db.select(model)
+                .where(
+                    model.firm_id == firm_id,
+                    model.qbo_realm_id == realm_id,
+                    model.qbo_id.in_(chunk),
+                )
+                .options(*_LOAD[model])
+            )
+            .unique()
+            .scalars()
+        ):
+            rows.setdefault(row.qbo_id, []).append(row)
+    return rows
 
 
 def is_newer(row, obj: dict) -> bool:
@@ -163,7 +195,7 @@ def _gone(row, state: RemoteState, when) -> str:
 # Payments received in QuickBooks ------------------------------------------------------------
 
 
-def import_payment(firm_id: int, realm_id: str, obj: dict) -> str:
+def import_payment(firm_id: int, realm_id: str, obj: dict, invoices: dict | None = None) -> str:
     """A QBO payment no row of ours is linked to: link our matching row, or import it.
 
     Only a payment applied to exactly one invoice that we have synced is taken in; one that
@@ -171,18 +203,14 @@ def import_payment(firm_id: int, realm_id: str, obj: dict) -> str:
     """
     if is_deleted(obj) or is_voided(obj) or MARKER_PREFIX in str(obj.get("PrivateNote") or ""):
         return "ignored"
-    invoices = linked_invoice_ids(obj)
-    if len(invoices) != 1:
+    applied_to = linked_invoice_ids(obj)
+    if len(applied_to) != 1:
         return "ignored"
-    invoice = db.session.execute(
-        db.select(Invoice).where(
-            Invoice.firm_id == firm_id,
-            Invoice.qbo_realm_id == realm_id,
-            Invoice.qbo_id == invoices[0],
-            Invoice.qbo_status == SyncStatus.SYNCED,
-        )
-    ).scalar_one_or_none()
-    if invoice is None:
+    invoice = (invoices or {}).get(applied_to[0])
+    if invoice is None and invoices is None:
+        found = _rows_by_qbo_id(Invoice, firm_id, realm_id, applied_to)
+        invoice = found[applied_to[0]][0] if found else None
+    if invoice is None or invoice.qbo_status is not SyncStatus.SYNCED:
         return "ignored"
     amount = sum(
         (money(line.get("Amount")) for line in obj.get("Line") or [] if line.get("LinkedTxn")),
