@@ -120,6 +120,14 @@ def user(make, auth):
 
 
 @pytest.fixture
+def connected(make, user):
+    """The signed-in user's firm connected to QuickBooks (so Sync can be offered)."""
+    connection = make.connection(user.firm)
+    db.session.commit()
+    return connection
+
+
+@pytest.fixture
 def invoice(make, user):
     """An unpaid 200.00 invoice of the signed-in user's firm, for client "Acme Ltd"."""
     invoice = make.invoice(make.client(user.firm, display_name="Acme Ltd"), "200.00")

@@ -15,10 +15,12 @@ from webapp.models import (
     Payment,
     PaymentMethod,
     PaymentSource,
+    QboConnection,
     Refund,
     Role,
     SyncStatus,
     User,
+    utcnow,
 )
 
 _seq = itertools.count(1)
@@ -135,6 +137,25 @@ class Factory:
         db.session.add(refund)
         db.session.flush()
         return refund
+
+    def connection(self, firm: Firm, realm_id: str = "9130000000000001") -> QboConnection:
+        """The firm connected to a QuickBooks company, as the OAuth callback leaves it.
+
+        The tokens are placeholders: nothing here talks to QuickBooks (see tests/support/qbo.py).
+        """
+        connection = QboConnection(
+            firm_id=firm.id,
+            realm_id=realm_id,
+            company_name="Acme Books Inc.",
+            refresh_token_encrypted=b"x",
+            access_token_encrypted=b"x",
+            access_expires_at=utcnow() + timedelta(hours=1),
+            refresh_expires_at=utcnow() + timedelta(days=90),
+            connected_at=utcnow(),
+        )
+        db.session.add(connection)
+        db.session.flush()
+        return connection
 
     def synced(self, record, qbo_id: str | None = None, realm_id: str = "9130000000000001"):
         """Mark a row as already in QBO."""

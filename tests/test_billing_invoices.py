@@ -81,7 +81,9 @@ def test_empty_state(client, user):
     )
 
 
-def test_sync_item_is_greyed_out_with_its_reason_until_the_client_is_synced(client, make, user):
+def test_sync_item_is_greyed_out_with_its_reason_until_the_client_is_synced(
+    client, make, user, connected
+):
     waiting = make.invoice(make.client(user.firm))
     ready = make.invoice(make.synced(make.client(user.firm)))
     db.session.commit()
@@ -130,7 +132,9 @@ def test_record_payment_item_opens_the_form_for_that_invoice(client, make, user)
     assert 'title="Paid in full"' in row_html(body, paid.id)
 
 
-def test_server_refuses_to_sync_an_invoice_of_an_unsynced_client(client, make, user, queue):
+def test_server_refuses_to_sync_an_invoice_of_an_unsynced_client(
+    client, make, user, queue, connected
+):
     invoice = make.invoice(make.client(user.firm))
     db.session.commit()
     response = client.post(f"/billing/invoices/{invoice.id}/sync", headers=HX)
@@ -145,7 +149,7 @@ def test_server_refuses_to_sync_an_invoice_of_an_unsynced_client(client, make, u
     assert invoice.qbo_status is SyncStatus.NOT_SYNCED
 
 
-def test_sync_invoice_of_a_synced_client_enqueues_the_job(client, make, user, queue):
+def test_sync_invoice_of_a_synced_client_enqueues_the_job(client, make, user, queue, connected):
     invoice = make.invoice(make.synced(make.client(user.firm)), qbo_status=SyncStatus.FAILED)
     db.session.commit()
     response = client.post(f"/billing/invoices/{invoice.id}/sync", headers=HX)

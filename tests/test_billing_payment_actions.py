@@ -47,6 +47,14 @@ def payment_data(invoice, **overrides):
 
 
 @pytest.fixture
+def sendable(make, connected, payment):
+    """The payment with what QuickBooks needs first: the firm connected, the client in it."""
+    make.synced(payment.client)
+    db.session.commit()
+    return payment
+
+
+@pytest.fixture
 def payment(make, invoice):
     """A 150.00 payment on the 200.00 invoice (balance 50.00)."""
     payment = make.payment(invoice, "150.00")
@@ -146,7 +154,7 @@ def test_invariant_holds_after_payments_and_refunds_through_the_pages(client, us
 
 
 def test_sync_payment_enqueues_the_job_and_returns_the_row_then_the_poller(
-    client, user, payment, queue
+    client, user, payment, queue, sendable
 ):
     response = client.post(f"/billing/payments/{payment.id}/sync", headers=HX)
     body = response.text
@@ -162,7 +170,7 @@ def test_sync_payment_enqueues_the_job_and_returns_the_row_then_the_poller(
     )
 
 
-def test_unsync_payment_enqueues_the_unsync_job(client, make, user, payment, queue):
+def test_unsync_payment_enqueues_the_unsync_job(client, make, user, payment, queue, connected):
     make.synced(payment)
     db.session.commit()
     response = client.post(f"/billing/payments/{payment.id}/unsync", headers=HX)
@@ -200,7 +208,7 @@ def test_payment_history_shows_its_refunds(client, make, user, payment):
     assert "No sync history is recorded for this row yet." in body
 
 
-def test_when_the_queue_is_down_the_row_fails_with_a_plain_reason(client, user, payment):
+def test_when_the_queue_is_down_the_row_fails_with_a_plain_reason(client, user, payment, sendable):
     # TestConfig points REDIS_URL at a closed port: enqueueing fails, the row must not stay Syncing.
     response = client.post(f"/billing/payments/{payment.id}/sync", headers=HX)
     assert response.status_code == 200

@@ -110,7 +110,7 @@ def test_row_menu_follows_the_status(client, make, user, invoice, status, sync, 
     assert ('name="watch"' in row) is (not status.is_final)
 
 
-def test_unsync_warns_that_refunds_go_too(client, make, user, invoice):
+def test_unsync_warns_that_refunds_go_too(client, make, user, invoice, connected):
     payment = make.synced(make.payment(invoice, "50.00"))
     db.session.commit()
     row = row_html(client.get("/billing/payments").text, payment.id)

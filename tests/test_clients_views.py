@@ -165,7 +165,7 @@ def test_row_menu_follows_the_status(client, make, user, status, present, absent
         assert f'name="watch" value="{acme.id}:{status.value}"' in row
 
 
-def test_unsync_asks_for_confirmation(client, make, user):
+def test_unsync_asks_for_confirmation(client, make, user, connected):
     acme = make.synced(make.client(user.firm))
     db.session.commit()
     row = row_html(client.get("/clients/").get_data(as_text=True), acme.id)
@@ -270,7 +270,7 @@ def test_the_same_name_is_fine_in_another_firm(client, make, user):
 
 
 def test_sync_marks_the_row_syncing_enqueues_the_job_and_rearms_the_poller(
-    client, make, user, queue
+    client, make, user, queue, connected
 ):
     acme = make.client(user.firm)
     db.session.commit()
@@ -292,7 +292,7 @@ def test_sync_marks_the_row_syncing_enqueues_the_job_and_rearms_the_poller(
     assert (event.record_type, event.record_id, event.action) == ("client", acme.id, "sync")
 
 
-def test_unsync_of_a_synced_client_enqueues_the_unsync_job(client, make, user, queue):
+def test_unsync_of_a_synced_client_enqueues_the_unsync_job(client, make, user, queue, connected):
     acme = make.synced(make.client(user.firm))
     db.session.commit()
     response = client.post(f"/clients/{acme.id}/unsync", headers=HX)

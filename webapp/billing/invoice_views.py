@@ -12,7 +12,7 @@ from ..extensions import db
 from ..htmx import is_fragment_request
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
 from ..quickbooks.state import SyncAction
-from ..quickbooks.sync import sync_after_create, sync_blocker
+from ..quickbooks.sync import sync_after_create
 from ..scoping import firm_select, get_or_404, posted_row
 from ..synced_lists import ChoiceFilter, Column, SyncedList
 from . import bp
@@ -25,12 +25,6 @@ from .operations import (
 )
 
 MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
-
-
-@bp.context_processor
-def _row_helpers():
-    # The invoice menu greys out "Sync invoice to QuickBooks" with the engine's own reason.
-    return {"sync_blocker": sync_blocker}
 
 
 def invoice_select():

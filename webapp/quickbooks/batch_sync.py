@@ -19,8 +19,8 @@ from . import handlers, mapping
 from .batch import batch_id, query_in, send_items
 from .client import quote
 from .errors import Blocked, DependencyBusy, QboFault
+from .preflight import CLIENT_FIRST
 from .state import SyncAction, fail_row, mark_synced, mark_unsynced
-from .sync import CLIENT_FIRST
 
 INVOICE_FIRST = "Sync the invoice first"
 PAYMENT_FIRST = "Sync the payment first"

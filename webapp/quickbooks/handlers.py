@@ -23,8 +23,8 @@ from ..models import (
 from . import mapping
 from .client import quote
 from .errors import INFRASTRUCTURE_ERRORS, Blocked, DependencyBusy, QboFault
+from .preflight import CLIENT_FIRST
 from .state import SyncAction, fail_row, mark_synced, mark_unsynced, start
-from .sync import CLIENT_FIRST
 
 CACHE_TTL = 24 * 3600
 

@@ -21,16 +21,13 @@ from ..extensions import db
 from ..models import (
     PENDING_STATUSES,
     SYNCED_MODELS,
-    Firm,
-    Invoice,
     Payment,
     PaymentSource,
-    Refund,
     SyncReason,
-    SyncStatus,
     User,
 )
 from ..queue import AfterCommitJob, enqueue_after_commit
+from .preflight import preflight, sync_blocker, unsync_blocker
 from .state import (
     QUEUE_UNREACHABLE,
     SyncAction,
@@ -47,7 +44,6 @@ JOB_PATHS = {
     SyncAction.UNSYNC: "webapp.quickbooks.jobs.run_unsync",
 }
 FAILURE_CALLBACK = "webapp.quickbooks.jobs.on_job_failure"
-CLIENT_FIRST = "Sync the client account first"
 SYNC_OFF_FOR_PAYMENT = "Sync turned off for this payment"
 
 # Redis keys that tell the sweeper whether a pending row still has a live job.
@@ -136,17 +132,6 @@ class SyncRequest:
         return SyncStart.STARTED if self.job.sent else SyncStart.QUEUE_UNAVAILABLE
 
 
-def sync_blocker(record) -> str | None:
-    """Return why "Sync … to QuickBooks" is unavailable for the row, or None when it may run."""
-    if not record.qbo_status.can_sync:
-        return None if record.qbo_status.is_final else "A sync is already running"
-    if isinstance(record, Invoice) and record.client.qbo_status is not SyncStatus.SYNCED:
-        return CLIENT_FIRST
-    if isinstance(record, Refund) and record.payment.qbo_status is not SyncStatus.SYNCED:
-        return "Sync the payment first"
-    return None
-
-
 def request_sync(record, user: User | None) -> SyncRequest:
     """Mark the row Syncing… and register its sync job for after the caller's commit.
 
@@ -169,6 +154,8 @@ def request_unsync(record, user: User | None) -> SyncRequest:
         return SyncRequest(SyncAction.UNSYNC, None)
     if not record.qbo_status.can_unsync:
         raise SyncNotAllowed("Only synced rows can be unsynced.")
+    if blocker := unsync_blocker(record):
+        raise SyncNotAllowed(blocker)
     return _start(record, user, SyncAction.UNSYNC)
 
 
@@ -189,15 +176,14 @@ def sync_after_create(record, user: User | None) -> SyncRequest | None:
     ):
         mark_skipped(record, user, SyncReason.SYNC_OFF_FOR_PAYMENT, SYNC_OFF_FOR_PAYMENT)
         return None
-    connection = db.session.get(Firm, record.firm_id).qbo_connection
-    if connection is None or not connection.is_connected or sync_blocker(record):
-        return None
-    if isinstance(record, Payment) and record.invoice.client.qbo_status is not SyncStatus.SYNCED:
-        # QuickBooks was asked for, but a payment cannot go before its customer. Say so on the
-        # row (the job would fail the same way) instead of leaving a silent "Not synced".
-        mark_failed(record, user, SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST, action="create")
-        return None
-    return request_sync(record, user)
+    blocker = preflight(record)
+    if blocker is None:
+        return request_sync(record, user)
+    if isinstance(record, Payment) and blocker.reason is not SyncReason.NOT_CONNECTED:
+        # QuickBooks was asked for, but would refuse the payment (no customer there yet, say).
+        # Say what to fix on the row instead of leaving a silent "Not synced".
+        mark_failed(record, user, blocker.reason, blocker.message, action="create")
+    return None
 
 
 def enqueue_row_job(action: SyncAction, record, user_id: int | None) -> RowJob:

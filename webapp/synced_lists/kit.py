@@ -21,6 +21,7 @@ from sqlalchemy import Select
 from ..extensions import db
 from ..htmx import is_fragment_request
 from ..models import client_name_contains, utcnow
+from ..quickbooks.preflight import sync_blocker, unsync_blocker
 from ..quickbooks.state import SyncAction
 from ..scoping import firm_select, get_or_404
 from .news import news_marker, news_view
@@ -79,6 +80,9 @@ class SyncedList:
     def register(self, bp: Blueprint) -> None:
         """Add the list's views to its blueprint (the page itself under `endpoint`)."""
         one = f"{self.path}/<int:record_id>"
+        # The row menus grey out "Sync … to QuickBooks" with the engine's own reason (lists.html).
+        bp.add_app_template_global(sync_blocker, "sync_blocker")
+        bp.add_app_template_global(unsync_blocker, "unsync_blocker")
         bp.add_url_rule(self.path or "/", self.endpoint.split(".")[1], self.page_view)
         bp.add_url_rule(f"{one}/row", f"{self.singular}_row", self.row_view)
         bp.add_url_rule(f"{self.path}/poll", f"{self.name}_poll", self.poll_view)
