@@ -9,9 +9,11 @@ import requests
 from webapp.extensions import db
 from webapp.models import Payment, PaymentSource, SyncEvent, SyncReason, SyncStatus
 from webapp.quickbooks import mapping
+from webapp.quickbooks.state import SyncAction, start
 from webapp.quickbooks.sync import (
     SyncNotAllowed,
     SyncStart,
+    enqueue_row_job,
     request_sync,
     request_unsync,
     sync_after_create,
@@ -152,9 +154,22 @@ def test_payment_goes_to_undeposited_funds_by_default_and_syncs_its_invoice_firs
     assert qbo_invoice["Balance"] == 0
 
 
-def test_payment_of_an_unsynced_client_fails_with_the_reason(qbo_firm, books, sync):
+def test_payment_of_an_unsynced_client_is_refused_before_anything_is_sent(qbo_firm, books):
     _, invoice, payment = books
-    sync(payment, qbo_firm.user)
+    with pytest.raises(SyncNotAllowed, match="Sync the client account first"):
+        request_sync(payment, qbo_firm.user)
+    assert payment.qbo_status is SyncStatus.NOT_SYNCED
+    assert qbo_firm.entities("Payment") == []
+
+
+def test_a_payment_job_whose_client_left_quickbooks_fails_with_the_reason(
+    qbo_firm, books, run_jobs
+):
+    """The client was unsynced between the click and the job: the job checks again."""
+    _, invoice, payment = books
+    assert start(payment, SyncAction.SYNC, qbo_firm.user)
+    enqueue_row_job(SyncAction.SYNC, payment, qbo_firm.user.id)
+    run_jobs()
     assert payment.qbo_status is SyncStatus.FAILED
     assert payment.qbo_message == "Sync the client account first"
     assert invoice.qbo_status is SyncStatus.NOT_SYNCED
