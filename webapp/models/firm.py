@@ -31,6 +31,8 @@ class Firm(db.Model):
     deposit_account_enabled: Mapped[bool] = mapped_column(default=False)
     deposit_account_qbo_id: Mapped[str | None] = mapped_column(String(64))
     deposit_account_name: Mapped[str | None] = mapped_column(String(120))
+    # Times (sync history, "retrying at 10:42") are shown in this IANA zone, e.g. "Europe/Amsterdam".
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
 
     users: Mapped[list["User"]] = relationship(back_populates="firm")
     qbo_connection: Mapped["QboConnection | None"] = relationship(back_populates="firm")
@@ -47,6 +49,8 @@ class User(UserMixin, db.Model):
         default=Role.STAFF,
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # "en" or "nl"; None follows the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Part of the id kept in the session and remember-me cookies (get_id). Signing out or
     # changing the password replaces it, so every cookie issued before is refused.

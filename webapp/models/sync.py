@@ -113,6 +113,8 @@ class SyncedRecordMixin:
     qbo_error_code: Mapped[str | None] = mapped_column(String(16))
     qbo_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     qbo_status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # While Syncing… waits for QuickBooks to answer again: when the next attempt is due.
+    qbo_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped each time the row is unsynced or QBO refuses it, so the next create is a new request.
     qbo_sync_generation: Mapped[int] = mapped_column(default=0)
     # Set when QuickBooks changed, deleted or voided the object on its own; None while both agree.
@@ -129,6 +131,18 @@ class SyncedRecordMixin:
     qbo_remote_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # For "Changed in QuickBooks": each difference, [{"field", "label", "ours", "theirs"}].
     qbo_remote_diff: Mapped[list | None] = mapped_column(JSON)
+
+    @property
+    def qbo_waiting_until(self) -> datetime | None:
+        """When the next attempt is due, while a pending row waits for QuickBooks to answer."""
+        return None if self.qbo_status.is_final else self.qbo_retry_at
+
+    @property
+    def qbo_watch_state(self) -> str:
+        """What the list's poller compares: the status, and the retry time while there is one."""
+        waiting = self.qbo_waiting_until
+        status = self.qbo_status.value
+        return f"{status}@{int(waiting.timestamp())}" if waiting else status
 
 
 class SyncEvent(db.Model):

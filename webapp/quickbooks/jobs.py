@@ -11,6 +11,7 @@ it says nothing about the row. A job that dies outside our `try` is marked Faile
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 from rq import get_current_job
@@ -33,7 +34,7 @@ from .errors import (
     QboThrottled,
     QboUnavailable,
 )
-from .state import SyncAction, fail_row, mark_action_failed, pending_action, record_history
+from .state import SyncAction, fail_row, mark_action_failed, mark_retrying, pending_action
 from .sync import row_lock_key
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def _attempt(action: SyncAction, record, user_id) -> str:
 
 def _after_failure(action: SyncAction, record, user, firm, error: Exception) -> str:
     if isinstance(error, RETRYABLE) and _will_retry():
-        record_history(record, user, action, "retrying", message=str(error))
+        mark_retrying(record, user, action, error, _next_attempt_at())
         db.session.commit()
         raise error
     if isinstance(error, INFRASTRUCTURE_ERRORS):
@@ -130,6 +131,11 @@ def _after_failure(action: SyncAction, record, user, firm, error: Exception) -> 
 def _will_retry() -> bool:
     job = get_current_job()
     return job is not None and job.should_retry
+
+
+def _next_attempt_at():
+    """When RQ runs the job again: now plus the retry interval it is about to use."""
+    return utcnow() + timedelta(seconds=get_current_job().get_retry_interval())
 
 
 def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:

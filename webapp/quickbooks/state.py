@@ -68,6 +68,7 @@ def claim(record, from_statuses, to_status: SyncStatus) -> bool:
         qbo_reason=None,
         qbo_message=None,
         qbo_error_code=None,
+        qbo_retry_at=None,
     )
     claimed = (
         object_session(record)
@@ -111,6 +112,15 @@ def record_history(
     )
     object_session(record).add(event)
     return event
+
+
+def mark_retrying(record, user, action: SyncAction, error: Exception, retry_at) -> None:
+    """QuickBooks did not answer (or asked us to slow down); the row stays pending until `retry_at`.
+
+    The row shows it ("QuickBooks is not answering; retrying at 10:42") instead of looking stuck.
+    """
+    record.qbo_retry_at = retry_at
+    record_history(record, user, action, "retrying", message=str(error))
 
 
 def mark_synced(

@@ -135,7 +135,7 @@ class SyncedList:
         return self.render_row(record)
 
     def poll_view(self):
-        """Out-of-band rows for the watched rows whose status changed.
+        """Out-of-band rows for the watched rows whose status (or retry time) changed.
 
         204 nothing changed (keep polling); 200 some changed and some are still pending;
         286 nothing is pending any more (the rows are still swapped in, then polling stops).
@@ -148,7 +148,7 @@ class SyncedList:
             if watched
             else []
         )
-        changed = [record for record in records if record.qbo_status.value != watched[record.id]]
+        changed = [record for record in records if record.qbo_watch_state != watched[record.id]]
         pending = any(not record.qbo_status.is_final for record in records)
         if not changed:
             return ("", 204) if pending else ("", HTMX_STOP_POLLING)

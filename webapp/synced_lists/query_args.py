@@ -58,11 +58,16 @@ def filter_args(*names: str) -> dict:
 
 
 def parse_watch() -> dict[int, str]:
-    """Read `watch=<id>:<status>` values; malformed ones are ignored, not errors."""
+    """Read `watch=<id>:<state>` values; malformed ones are ignored, not errors.
+
+    The state is the row's qbo_watch_state: its status, and `@<epoch>` while it waits to retry.
+    """
     watched: dict[int, str] = {}
     for value in request.args.getlist("watch")[:MAX_WATCHED]:
-        raw_id, _, status = value.partition(":")
+        raw_id, _, state = value.partition(":")
+        status, at, retry = state.partition("@")
         row_id = parse_id(raw_id)
-        if row_id is not None and 0 < row_id <= MAX_ID and status in _STATUS_VALUES:
-            watched[row_id] = status
+        valid_retry = not at or (retry.isdigit() and len(retry) <= 12)
+        if row_id is not None and 0 < row_id <= MAX_ID and status in _STATUS_VALUES and valid_retry:
+            watched[row_id] = state
     return watched

@@ -1,0 +1,83 @@
+"""Language and formats: English and Dutch through Flask-Babel.
+
+The language is the user's choice in their profile, else the best match of the browser's
+Accept-Language, else English. Dates, times, numbers and money are formatted for that language
+by Babel, and times are shown in the firm's time zone (Settings). Templates format through the
+filters registered here (`day`, `moment`, `clock`, `amount`), so every list, picker and dialog
+shows one format.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, format_date, format_decimal, format_time, get_locale, refresh
+from flask_login import current_user
+
+LANGUAGES = {"en": "English", "nl": "Nederlands"}
+DEFAULT_LOCALE = "en"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    if current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LOCALE
+
+
+def select_timezone() -> str | None:
+    if has_request_context() and current_user.is_authenticated:
+        return valid_time_zone(current_user.firm.time_zone)
+    return None  # Babel's default: UTC
+
+
+def valid_time_zone(name: str | None) -> str | None:
+    return name if name in time_zones() else None
+
+
+def time_zones() -> set[str]:
+    return available_timezones() | {"UTC"}
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in the locale's medium form: "Nov 27, 2026" / "27 nov 2026"."""
+    return format_date(value, "medium") if value else ""
+
+
+def clock(value: datetime | None) -> str:
+    """A time of day in the firm's time zone: "10:42 AM" / "10:42"."""
+    return format_time(value, "short") if value else ""
+
+
+def moment(value: datetime | None) -> str:
+    """A date and time in the firm's time zone: "Nov 27, 2026 10:42 AM"."""
+    return f"{day(value)} {clock(value)}" if value else ""
+
+
+def amount(value: Decimal | int | None) -> str:
+    """Money with two decimals and the locale's separators: "1,234.56" / "1.234,56"."""
+    return format_decimal(value or 0, format="#,##0.00")
+
+
+def time_zone_label() -> str:
+    zone = select_timezone() or "UTC"
+    return ZoneInfo(zone).key
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Babel keeps the choice on `g`, which outlives a request when an app context was already
+    # pushed (the CLI, the tests): choose again for every request.
+    app.before_request(refresh)
+    app.jinja_env.filters.update(day=day, clock=clock, moment=moment, amount=amount)
+    app.jinja_env.globals.update(get_locale=get_locale, time_zone_label=time_zone_label)
