@@ -18,7 +18,7 @@ from rq import get_current_job
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import SYNCED_MODELS, Firm, SyncReason, User
+from ..models import SYNCED_MODELS, Firm, SyncReason, User, utcnow
 from ..queue import get_redis
 from . import handlers
 from .accounts import refresh_company_cache
