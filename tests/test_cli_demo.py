@@ -47,7 +47,7 @@ def port_open(port: int) -> bool:
 class DemoProcess:
     """`python -m webapp.demo` with its output collected line by line."""
 
-    def __init__(self, tmp_path: Path, port: int):
+    def __init__(self, tmp_path: Path, port: int, **extra_env):
         env = {
             **os.environ,
             "DEMO_DIR": str(tmp_path / "demo"),
@@ -65,6 +65,7 @@ class DemoProcess:
             "SECRET_KEY",
         ):
             env.pop(inherited, None)
+        env.update(extra_env)
         self.url = f"http://127.0.0.1:{port}"
         self.lines: list[str] = []
         self.proc = subprocess.Popen(
@@ -115,8 +116,8 @@ def start_demo(tmp_path):
     """Start demos; whatever happens in the test, each is stopped (and stops its children)."""
     started: list[DemoProcess] = []
 
-    def start(port: int) -> DemoProcess:
-        started.append(DemoProcess(tmp_path, port))
+    def start(port: int, **extra_env) -> DemoProcess:
+        started.append(DemoProcess(tmp_path, port, **extra_env))
         return started[-1]
 
     yield start
@@ -205,3 +206,30 @@ def test_make_run_refuses_a_port_in_use(start_demo):
         demo = start_demo(busy.getsockname()[1])
         assert demo.wait() == 1
     assert "is in use" in demo.output
+
+
+def test_make_run_starts_again_a_worker_or_redis_that_dies(start_demo):
+    demo = start_demo(free_port(), DEMO_CONNECT="0")
+    demo.wait_for("Ledgerbridge is running at", timeout=90)
+    worker_pid = int(
+        re.search(r"Started one RQ worker \(python worker.py, pid (\d+)\)", demo.output)[1]
+    )
+    redis_pid = int(re.search(r"Started Redis \(.*, pid (\d+)\)", demo.output)[1])
+
+    os.kill(worker_pid, signal.SIGKILL)
+    demo.wait_for("worker exited with code -9; starting it again", timeout=10)
+    os.kill(redis_pid, signal.SIGKILL)
+    demo.wait_for("redis exited with code -9; starting it again", timeout=10)
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        health = requests.get(f"{demo.url}/healthz", timeout=5)
+        if health.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert health.json() == {"status": "ok"}  # the web server reaches the new Redis
+    demo.wait_for("Redis answers again", timeout=15)  # the new worker waited for it
+    assert demo.output.count("worker exited") == 1
+    assert demo.proc.poll() is None  # nothing stopped the demo
+    assert "stopping the demo" not in demo.output
+    assert demo.stop(signal.SIGTERM) == 0

@@ -35,6 +35,7 @@ def logging_config(level: str) -> dict:
             "rq.job": {"level": "WARNING"},
             "rq.scheduler": {"level": "WARNING"},
             "werkzeug": {"level": "WARNING"},
+            "alembic.runtime.plugins": {"level": "WARNING"},  # its plugin list, at every start
         },
     }
 

@@ -1,5 +1,6 @@
 """`python worker.py` as production runs it: killed with SIGKILL, and Redis restarted under it."""
 
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -52,6 +53,16 @@ def test_a_retry_runs_on_time_when_the_first_worker_is_killed(
     wait_for(lambda: status_of(paid_invoice) is SyncStatus.SYNCED, RETRY_AFTER + 15, "the retry")
     assert time.time() - due < 5, "the retry ran late"
     assert len(qbo_firm.entities("Payment")) == 1
+
+    def logs():
+        return "\n".join(worker.log for worker in worker_processes.started)
+
+    # The job's line follows its commit by a moment.
+    synced = rf"sync payment {paid_invoice.id}: synced in \d+ ms"
+    wait_for(lambda: re.search(synced, logs()), 5, "the job's log line")
+    logs = logs()
+    assert f"sync payment {paid_invoice.id}: retrying later (QboUnavailable" in logs
+    assert "Traceback" not in logs  # an expected retry is one line, not a stack
 
 
 def test_a_worker_waits_for_redis_to_come_back_and_carries_on(

@@ -2,7 +2,8 @@
 
 It migrates the database, seeds the demo firm once, then starts Redis, the QBO emulator, one RQ
 worker and the web server, passes them their URLs through the environment, waits until the app
-answers /healthz and prints where to sign in. Ctrl-C (or SIGTERM) stops everything it started.
+answers /healthz and prints where to sign in. A child that dies is started again (watch); Ctrl-C
+(or SIGTERM) stops everything it started.
 A second run reuses the database, the emulator's companies and the secrets under instance/.
 
 On the first run only (the one that seeded the firm), `tour` then plays the demo owner in a
@@ -36,6 +37,8 @@ DEMO_DIR = Path(os.environ.get("DEMO_DIR") or INSTANCE_DIR)
 HOST = "127.0.0.1"
 EMULATOR_PORT = 5055
 STOP_TIMEOUT = 10
+# A child that dies sooner than this after its start is started again with a growing delay.
+RESTART_WINDOW = 30
 
 
 def say(message: str) -> None:
@@ -117,6 +120,9 @@ class Demo:
         self.port = port
         self.url = f"http://{HOST}:{port}"
         self.procs: list[tuple[str, subprocess.Popen]] = []
+        # How each child was started and when, so watch() can start it again the same way.
+        self.recipes: dict[str, tuple[list[str], bool]] = {}
+        self.started_at: dict[str, float] = {}
         self.env = dict(os.environ)
         self.logs = DEMO_DIR / "logs"
         self.app = None
@@ -129,7 +135,10 @@ class Demo:
         proc = subprocess.Popen(
             args, cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
         )
-        self.procs.append((name, proc))
+        if name not in self.recipes:
+            self.procs.append((name, proc))
+        self.recipes[name] = (args, log)
+        self.started_at[name] = time.monotonic()
         return proc
 
     def prepare(self) -> None:
@@ -178,12 +187,13 @@ class Demo:
             where, url = ["--port", str(port), "--bind", HOST], f"redis://{HOST}:{port}/0"
         proc = self.start(
             "redis",
-            [binary, *where, "--save", "", "--appendonly", "no", "--dir", str(DEMO_DIR)],
+            # The append-only file keeps queued jobs when Redis is restarted.
+            [binary, *where, "--save", "", "--appendonly", "yes", "--dir", str(DEMO_DIR)],
             log=True,
         )
         wait_until(lambda: redis_reachable(url), 10, "redis-server", proc)
         self.env["REDIS_URL"] = url
-        say(f"Started Redis ({binary}) at {url}.")
+        say(f"Started Redis ({binary}, pid {proc.pid}) at {url}.")
 
     def start_emulator(self) -> None:
         if os.environ.get("QBO_EMULATOR_URL"):
@@ -210,8 +220,8 @@ class Demo:
             return True
 
     def start_worker(self) -> None:
-        self.start("worker", [sys.executable, "worker.py"])
-        say("Started one RQ worker (python worker.py).")
+        proc = self.start("worker", [sys.executable, "worker.py"])
+        say(f"Started one RQ worker (python worker.py, pid {proc.pid}).")
 
     def start_web(self) -> None:
         self.env.setdefault(
@@ -263,12 +273,27 @@ class Demo:
         self.procs.clear()
 
     def watch(self) -> int:
-        """Wait until a signal arrives or a child dies; return the exit code for the script."""
+        """Run until a signal arrives, starting again any child that dies, as systemd would.
+
+        Redis comes back on the same socket with its append-only file, the emulator on the same
+        port with its data, and the worker waits for Redis by itself meanwhile. A child that dies
+        again within RESTART_WINDOW seconds of its start waits longer each time (up to 30 s), so
+        one that cannot start does not spin.
+        """
+        delays: dict[str, float] = {}
         while True:
-            for name, proc in self.procs:
-                if proc.poll() is not None:
-                    say(f"{name} exited with code {proc.returncode}; stopping the demo.")
-                    return 1
+            for index, (name, proc) in enumerate(self.procs):
+                if proc.poll() is None:
+                    continue
+                quick = time.monotonic() - self.started_at[name] < RESTART_WINDOW
+                delay = min(delays.get(name, 0.5) * 2, 30.0) if quick else 0.5
+                delays[name] = delay
+                say(
+                    f"{name} exited with code {proc.returncode}; starting it again in {delay:.0f} s."
+                )
+                time.sleep(delay)
+                args, log = self.recipes[name]
+                self.procs[index] = (name, self.start(name, args, log))
             time.sleep(0.5)
 
 
