@@ -53,6 +53,19 @@ def test_anonymous_responses_carry_them_too(client, path):
     assert_security_headers(client.get(path))
 
 
+def test_a_server_error_carries_them(app, client, user):
+    def broken():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/broken-for-this-test", view_func=broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answer with the 500 page, as in production
+    response = client.get("/broken-for-this-test")
+    assert response.status_code == 500
+    assert "Nothing was saved" in response.text
+    assert_security_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_the_webhook_and_a_405_carry_them(client):
     assert_security_headers(client.post(WEBHOOK, data=b"[]"))
     assert_security_headers(client.get(WEBHOOK))

@@ -43,6 +43,7 @@ def test_failed_sign_ins_for_one_account_are_limited_with_a_message(limited_app,
     assert response.status_code == 429
     assert "Too many sign-in attempts. Try again in" in response.text
     assert 0 < int(response.headers["Retry-After"]) <= 61  # a one-minute window, rounded up
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     # Even the right password waits: the attacker must not learn it was right.
     assert sign_in(client, owner.email, PASSWORD).status_code == 429
     assert client.get("/clients/").status_code == 302
