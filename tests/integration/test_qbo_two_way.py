@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 
 from webapp.extensions import db
 from webapp.models import (
@@ -320,3 +321,68 @@ def served_app(qbo_app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+def test_reconnecting_catches_up_on_what_happened_while_disconnected(
+    client, qbo_firm, synced_invoice, qbo_user, connect_qbo, run_jobs
+):
+    assert client.post("/settings/integrations/quickbooks/disconnect").status_code in (200, 302)
+    received = qbo_user.receive_payment(synced_invoice.qbo_id, "450.00")
+    assert connect_qbo(client, qbo_firm.realm_id).status_code == 302
+    run_jobs()  # the accounts and the catch-up the reconnect asked for
+    assert [p.qbo_id for p in synced_invoice.payments] == [received["Id"]]
+
+
+def test_duplicated_and_reordered_deliveries_import_one_payment(
+    qbo_app, qbo_firm, synced_invoice, qbo_user, served_app, run_jobs
+):
+    control = qbo_firm.emulator.control
+    control.set_webhook(
+        "ledgerbridge-demo",
+        f"{served_app}{WEBHOOK}",
+        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
+    )
+    control.set_faults(
+        qbo_firm.realm_id,
+        webhook_duplicate_rate=1.0,
+        webhook_reorder_rate=0.5,
+        webhook_reorder_ms=1,
+    )
+    try:
+        qbo_user.receive_payment(synced_invoice.qbo_id, "200.00")
+        qbo_user.receive_payment(synced_invoice.qbo_id, "250.00")
+        for _ in range(5):
+            control.deliver_webhooks()
+        run_jobs()
+    finally:
+        control.clear_faults(qbo_firm.realm_id)
+        control.set_webhook("ledgerbridge-demo", "")
+    events = db.session.execute(db.select(QboWebhookEvent)).scalars().all()
+    assert len({e.event_id for e in events}) == len(events)  # each stored once
+    assert sorted(p.amount for p in synced_invoice.payments) == [
+        Decimal("200.00"),
+        Decimal("250.00"),
+    ]
+    assert synced_invoice.status is InvoiceStatus.PAID
+    assert len(qbo_firm.entities("Payment")) == 2
+
+
+def test_a_customer_merged_in_quickbooks_shows_on_the_client_row(
+    client, qbo_firm, synced_invoice, qbo_user, run_jobs
+):
+    survivor = qbo_user.post("customer", {"DisplayName": "Harbor Dental Group"})["Customer"]
+    merged = synced_invoice.client
+    response = requests.post(
+        f"{qbo_user.url}/_emulator/{qbo_user.realm}/customers/{merged.qbo_id}/merge",
+        data={"into": survivor["Id"]},
+        timeout=5,
+    )
+    assert response.status_code in (200, 302, 303)
+    catch_up(qbo_firm, run_jobs)
+    assert merged.qbo_remote_state is RemoteState.MERGED
+    assert merged.qbo_status is SyncStatus.NOT_SYNCED
+    # Its invoice moved to the other customer in QuickBooks: that shows on the invoice.
+    assert synced_invoice.qbo_remote_state is RemoteState.CHANGED
+    assert [d["label"] for d in synced_invoice.qbo_remote_diff] == ["Customer"]
+    page = client.get("/clients/").get_data(as_text=True)
+    assert "Merged in QuickBooks" in page and "Keep only in Ledgerbridge" in page

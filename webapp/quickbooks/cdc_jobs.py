@@ -17,7 +17,7 @@ from rq import Retry, get_current_job
 
 from ..extensions import db
 from ..models import Firm, QboConnection, QboWebhookEvent, utcnow
-from ..queue import enqueue_job, get_redis
+from ..queue import AfterCommitJob, enqueue_after_commit, enqueue_job, get_redis
 from . import cdc
 from .context import job_app_context, open_job_context
 from .errors import QboError, QboFault, QboThrottled, QboUnavailable
@@ -28,6 +28,7 @@ CATCH_UP_JOB = "webapp.quickbooks.cdc_jobs.run_catch_up"
 INBOX_JOB = "webapp.quickbooks.cdc_jobs.process_inbox"
 SCHEDULE_JOB = "webapp.quickbooks.cdc_jobs.catch_up_all"
 ROUNDS = 3
+INBOX_KEPT = timedelta(days=30)
 
 
 def _retry() -> Retry | None:
@@ -35,9 +36,9 @@ def _retry() -> Retry | None:
     return Retry(max=len(intervals), interval=list(intervals)) if intervals else None
 
 
-def request_catch_up(firm_id: int, full: bool = False) -> None:
-    """Enqueue a catch-up (or a full re-read) for the firm's company."""
-    enqueue_job(CATCH_UP_JOB, firm_id, full, retry=_retry())
+def request_catch_up(firm_id: int, full: bool = False) -> AfterCommitJob:
+    """Register a catch-up (or a full re-read) of the firm's company for after the commit."""
+    return enqueue_after_commit(AfterCommitJob(CATCH_UP_JOB, firm_id, full, retry=_retry()))
 
 
 def request_inbox_processing(realm_id: str) -> None:
@@ -169,7 +170,13 @@ def catch_up_all() -> int:
                 or (connection.connected_at and connection.connected_at > connection.cdc_checked_at)
             )
         ]
-        db.session.rollback()
         for firm_id in firm_ids:
             request_catch_up(firm_id)
+        # Processed webhook events are kept a while for support questions, then dropped.
+        db.session.execute(
+            db.delete(QboWebhookEvent)
+            .where(QboWebhookEvent.processed_at < utcnow() - INBOX_KEPT)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()  # the catch-ups go out with it
         return len(firm_ids)

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import SYNCED_MODELS, Firm, QboConnection, User, utcnow
 from ..queue import AfterCommitJob, enqueue_after_commit
 from . import oauth
+from .cdc_jobs import request_catch_up
 from .errors import QboError
 
 REFRESH_ACCOUNTS_JOB = "webapp.quickbooks.jobs.refresh_accounts"
@@ -62,6 +63,7 @@ def complete_connection(
         token = oauth.exchange_code(config, redirect_uri, code)
     except QboError as error:
         raise ConnectRefused(f"Intuit did not complete the connection: {error}") from error
+    resumed = connection is not None and connection.realm_id == realm_id
     if connection is None:
         connection = QboConnection(firm_id=firm.id, realm_id=realm_id)
         db.session.add(connection)
@@ -70,6 +72,8 @@ def complete_connection(
         connection.realm_id = realm_id
         connection.company_name = None
         connection.accounts_fetched_at = None
+        # Changes of the old company mean nothing in the new one: start catching up from now.
+        connection.cdc_synced_through = None
         firm.deposit_account_enabled = False
         firm.deposit_account_qbo_id = None
         firm.deposit_account_name = None
@@ -79,6 +83,9 @@ def complete_connection(
     connection.disconnected_at = None
     db.session.flush()
     request_accounts_refresh(firm.id)
+    if resumed:
+        # Back after a disconnect: catch up on what QuickBooks changed meanwhile.
+        request_catch_up(firm.id)
     return connection
 
 

@@ -5,9 +5,9 @@ The page only reads the local copy and enqueues work; the catch-up itself runs i
 
 from flask import abort, make_response, render_template, request
 from flask_login import current_user
-from redis.exceptions import RedisError
 
 from ..auth.views import require_manager
+from ..extensions import db
 from ..htmx import toast
 from ..models import utcnow
 from ..quickbooks.cdc import caught_up_since, out_of_reach, out_of_reach_message
@@ -61,9 +61,9 @@ def qbo_catch_up():
         abort(404)
     full = request.form.get("full") == "1"
     since = utcnow().timestamp()
-    try:
-        request_catch_up(current_user.firm_id, full)
-    except RedisError:
+    job = request_catch_up(current_user.firm_id, full)
+    db.session.commit()  # the job goes out with the commit
+    if not job.sent:
         response = make_response(render_template("settings/_changes.html", **changes_context()))
         return toast(response, "The background queue is not reachable. Try again.", "error")
     response = make_response(render_template("settings/_changes.html", **changes_context(since)))
