@@ -149,7 +149,11 @@ class SyncEvent(db.Model):
     """One line of the sync history: who did what to which row, and how it ended."""
 
     __tablename__ = "sync_event"
-    __table_args__ = (Index("ix_sync_event_record", "record_type", "record_id"),)
+    __table_args__ = (
+        Index("ix_sync_event_record", "record_type", "record_id"),
+        # A list page's news asks for the firm's events since it last asked, every few seconds.
+        Index("ix_sync_event_firm_created", "firm_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id"), index=True)
