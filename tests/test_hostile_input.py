@@ -317,3 +317,15 @@ def test_the_deposit_account_sent_as_a_file_is_refused(client, user, csrf_token)
     )
     assert response.status_code == 422
     assert FILE_PART_MESSAGE in response.text
+
+
+def test_the_payments_switch_sent_as_a_file_is_refused(client, user, csrf_token):
+    response = client.post(
+        "/settings/integrations/quickbooks/payments",
+        data=as_file({"csrf_token": csrf_token}, "sync_manual_payments"),
+        headers=HX,
+    )
+    assert response.status_code == 422
+    assert FILE_PART_MESSAGE in response.text
+    db.session.refresh(user.firm)
+    assert user.firm.sync_manual_payments is True

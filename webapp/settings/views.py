@@ -170,7 +170,9 @@ def qbo_payments():
     require_manager()
     form = PaymentsForm()
     if not form.validate():
-        abort(400)
+        # Only a crafted request gets here (the switch sent as a file): say so, save nothing.
+        message = next(iter(form.errors.values()))[0]
+        return render_template("settings/_payments.html", **_context(), payments_error=message), 422
     current_user.firm.sync_manual_payments = form.sync_manual_payments.data
     db.session.commit()
     if not is_fragment_request():
