@@ -97,19 +97,22 @@ def test_sign_in_works_and_logs_when_redis_is_down(client, owner, caplog, monkey
     assert "Failed to rate limit" in caplog.text
 
 
-def fastest(client, email, tries=3) -> float:
-    times = []
-    for _ in range(tries):
-        start = time.perf_counter()
-        assert sign_in(client, email).status_code == 422
-        times.append(time.perf_counter() - start)
-    return min(times)
+def fastest_answers(client, emails, rounds=5) -> dict[str, float]:
+    """Each email's fastest failed sign-in, tried in turns so a busy machine slows all alike."""
+    best = dict.fromkeys(emails, float("inf"))
+    for _ in range(rounds):
+        for email in emails:
+            start = time.perf_counter()
+            assert sign_in(client, email).status_code == 422
+            best[email] = min(best[email], time.perf_counter() - start)
+    return best
 
 
 def test_an_unknown_email_takes_as_long_as_a_known_one(client, owner, make):
     inactive = make.user(active=False)
     db.session.commit()
-    known = fastest(client, owner.email)
+    best = fastest_answers(client, [owner.email, "nobody@example.test", inactive.email])
+    known = best[owner.email]
     # Without the dummy hash an unknown email answered in a few milliseconds, ~30x faster.
-    assert fastest(client, "nobody@example.test") > known / 2
-    assert fastest(client, inactive.email) > known / 2
+    assert best["nobody@example.test"] > known / 3
+    assert best[inactive.email] > known / 3
