@@ -21,7 +21,10 @@ def row_html(body: str, invoice_id: int) -> str:
 
 
 def numbers(body: str) -> list[str]:
-    return re.findall(r'<tr id="invoice-\d+"[^>]*>\s*<td>([^<]*)</td>', body)
+    # The first cell after the row's selection checkbox.
+    return re.findall(
+        r'<tr id="invoice-\d+"[^>]*>\s*<td class="select-cell">.*?</td>\s*<td>([^<]*)</td>', body
+    )
 
 
 def invoice_count() -> int:

@@ -19,9 +19,11 @@ def row_html(body: str, client_id: int) -> str:
 
 
 def client_names(body: str) -> list[str]:
-    # The name cell may end with an "Inactive" tag after the name.
+    # After the row's selection checkbox; the name cell may end with an "Inactive" tag.
     return re.findall(
-        r'<tr id="client-\d+"[^>]*>\s*<td>([^<]*?)\s*(?:<small[^>]*>[^<]*</small>)?</td>', body
+        r'<tr id="client-\d+"[^>]*>\s*<td class="select-cell">.*?</td>\s*'
+        r"<td>([^<]*?)\s*(?:<small[^>]*>[^<]*</small>)?</td>",
+        body,
     )
 
 

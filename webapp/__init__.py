@@ -39,7 +39,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
         # Behind the TLS proxy: the client's address (rate limits) and https (redirects, cookies).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from . import auth, billing, clients, errors, reconciliation, settings
+    from . import auth, billing, bulk, clients, errors, reconciliation, settings
     from .cli import register_cli
     from .htmx import add_vary_header
     from .i18n import init_i18n
@@ -55,6 +55,7 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     app.register_blueprint(settings.bp)
     app.register_blueprint(quickbooks_views.bp)
     app.register_blueprint(reconciliation.bp)
+    app.register_blueprint(bulk.bp)
     errors.register(app)
     register_cli(app)
     app.after_request(add_vary_header)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Select, false, insert, select, update
 
@@ -85,10 +86,18 @@ def active_run(firm_id: int) -> BulkRun | None:
     ).first()
 
 
-def latest_run(firm_id: int) -> BulkRun | None:
-    return db.session.scalars(
+# A finished run's panel stays on the pages this long, so its outcome is seen.
+SHOW_FINISHED_FOR = timedelta(minutes=10)
+
+
+def run_to_show(firm_id: int) -> BulkRun | None:
+    """The firm's latest run while it goes on, or for a while after it finished."""
+    run = db.session.scalars(
         select(BulkRun).where(BulkRun.firm_id == firm_id).order_by(BulkRun.id.desc()).limit(1)
     ).first()
+    if run is None or (run.is_finished and utcnow() - run.finished_at > SHOW_FINISHED_FOR):
+        return None
+    return run
 
 
 def _ids(query: Select) -> list[int]:

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from flask import Blueprint, get_template_attribute, redirect, render_template, url_for
 from flask_htmx.constants import HTMX_STOP_POLLING
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import Select, func
 
 from ..extensions import db
 from ..htmx import is_fragment_request
-from ..models import client_name_contains, utcnow
+from ..models import SyncStatus, client_name_contains, utcnow
 from ..quickbooks.preflight import sync_blocker, unsync_blocker
 from ..quickbooks.state import SyncAction
 from ..scoping import firm_select, get_or_404
@@ -115,6 +115,7 @@ class SyncedList:
         context = dict(
             kit=self,
             page=page,
+            failed_total=self.failed_total(),
             args=filter_args("q", *(choice.name for choice in self.filters)),
             q=search_term(),
             selected={choice.name: choice.selected() for choice in self.filters},
@@ -194,6 +195,15 @@ class SyncedList:
         extra += render_template("synced_lists/_news.html", kit=self, marker=marker, oob=True)
         row_html = self.render_row(record, added=True)
         return created_row_response(row_html, f"{self.name}-body", message, extra, level)
+
+    def matching_ids(self) -> Select:
+        """The ids of every row of the firm that the current search and filters match."""
+        return self._filtered(firm_select(self.model).with_only_columns(self.model.id))
+
+    def failed_total(self) -> int:
+        """How many of the firm's rows are Failed ("Retry all failed" is offered when any are)."""
+        failed = firm_select(self.model).with_only_columns(func.count(self.model.id))
+        return db.session.scalar(failed.where(self.model.qbo_status == SyncStatus.FAILED))
 
     def _filtered(self, query: Select) -> Select:
         for choice in self.filters:
