@@ -19,7 +19,7 @@
     const onPage = boxes(form);
     const count = everything ? total : set.size;
     form.querySelector("[data-selected-count]").textContent =
-      everything ? "All " + total.toLocaleString() + " matching selected" :
+      everything ? "All " + form.dataset.totalLabel + " matching selected" :
       count ? count.toLocaleString() + " selected" : "None selected";
     form.querySelectorAll("[data-needs-selection]").forEach(function (button) {
       button.disabled = count === 0;
