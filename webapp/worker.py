@@ -28,6 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from rq.job import Job
+from rq.utils import now
 
 from .queue import enqueue_due_retries
 
@@ -126,13 +127,29 @@ class JobWorker(SimpleWorker):
         return super().handle_job_failure(job, queue, *args, **kwargs)
 
     def handle_job_success(self, job, queue, *args, **kwargs):
-        self.redis_wait.until_back()
-        return super().handle_job_success(job, queue, *args, **kwargs)
+        # One transaction (MULTI/EXEC): when Redis drops it, nothing was written; do it again.
+        return self.redis_wait.call(
+            lambda: super(JobWorker, self).handle_job_success(job, queue, *args, **kwargs)
+        )
 
-    def heartbeat(self, *args, **kwargs):
-        # The first thing RQ's dequeue loop does after it lost Redis: wait here rather than
-        # fail (and log) once per backoff step.
-        return self.redis_wait.call(lambda: super(JobWorker, self).heartbeat(*args, **kwargs))
+    def heartbeat(self, timeout=None, pipeline=None):
+        """RQ's worker heartbeat, at most once a second on its own (RQ sends several per job,
+        three round trips each; the worker's key lives for minutes), in one round trip.
+
+        It is also the first thing RQ's dequeue loop does after it lost Redis: wait here rather
+        than fail (and log) once per backoff step.
+        """
+        if pipeline is not None:
+            return super().heartbeat(timeout, pipeline=pipeline)
+        if self.last_heartbeat is not None and (now() - self.last_heartbeat).total_seconds() < 1:
+            return None
+
+        def beat():
+            with self.connection.pipeline(transaction=False) as batch:
+                super(JobWorker, self).heartbeat(timeout, pipeline=batch)
+                batch.execute()
+
+        return self.redis_wait.call(beat)
 
 
 def expected_failure(error: BaseException | None) -> bool:
