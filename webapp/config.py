@@ -38,6 +38,9 @@ class Config:
     # Batches of one bulk run in flight at once (each lane is one worker sending one batch).
     QBO_BULK_LANES = env_int("QBO_BULK_LANES", 2)
     JOB_TIMEOUT = env_int("JOB_TIMEOUT", 120)
+    # A running job's hold on its row; renewed while its worker lives, so a worker killed
+    # mid-job frees the row this many seconds later (webapp/queue.py, lease).
+    JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 30)
     # Rows stuck in Syncing…/Unsyncing… longer than this are re-enqueued by the sweeper.
     SYNC_STUCK_AFTER_SECONDS = env_int("SYNC_STUCK_AFTER_SECONDS", 300)
     PAGE_SIZE = env_int("PAGE_SIZE", 50)

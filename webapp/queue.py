@@ -9,11 +9,14 @@ up a job for a row it cannot see yet, and a rolled-back request leaves no job be
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as AppSession
 from redis import Redis
 from redis.exceptions import RedisError, WatchError
+from redis.lock import Lock
 from rq import Queue, Retry
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
@@ -154,3 +157,64 @@ def _move_scheduled_job(redis: Redis, queue: Queue, registry: ScheduledJobRegist
             except WatchError:
                 continue  # the registry changed under us (a retry was scheduled): look again
     return 0
+
+
+# A lock a job holds while it runs (the row lock) is a lease: it lives JOB_LEASE_SECONDS unless
+# renewed, and the process that holds it renews it every third of that. So a worker killed mid-job
+# frees its rows within seconds instead of the job timeout, and a long job keeps its lock.
+
+
+class _LeaseKeeper:
+    """One daemon thread per process that renews the leases this process holds."""
+
+    def __init__(self):
+        self.held: dict[Lock, float] = {}  # lease -> when it was last taken or renewed
+        self.guard = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def keep(self, lock: Lock) -> None:
+        with self.guard:
+            self.held[lock] = time.monotonic()
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._renew, name="leases", daemon=True)
+                self.thread.start()
+
+    def drop(self, lock: Lock) -> None:
+        with self.guard:
+            self.held.pop(lock, None)
+
+    def _renew(self) -> None:
+        while True:
+            time.sleep(1)
+            with self.guard:
+                due = [
+                    lock
+                    for lock, at in self.held.items()
+                    if time.monotonic() - at > lock.timeout / 3
+                ]
+            for lock in due:
+                try:
+                    lock.reacquire()
+                except Exception:  # Redis away, or the lease was lost: the job finds out itself
+                    log.warning("could not renew the lease %s", lock.name)
+                    continue
+                with self.guard:
+                    if lock in self.held:
+                        self.held[lock] = time.monotonic()
+
+
+_leases = _LeaseKeeper()
+
+
+def lease(redis: Redis, key: str, seconds: int) -> Lock:
+    """A lock that `keep_alive` renews while its holder lives."""
+    # Not thread-local: the keeper's thread renews it with the token the job's thread took.
+    return redis.lock(key, timeout=seconds, blocking=False, thread_local=False)
+
+
+def keep_alive(lock: Lock) -> None:
+    _leases.keep(lock)
+
+
+def let_go(lock: Lock) -> None:
+    _leases.drop(lock)

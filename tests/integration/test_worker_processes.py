@@ -12,7 +12,7 @@ from rq.registry import ScheduledJobRegistry
 from tests.support.processes import RedisServer, wait_for, with_worker_token_key
 from webapp.extensions import db
 from webapp.models import SyncStatus
-from webapp.quickbooks.sync import request_sync
+from webapp.quickbooks.sync import request_sync, row_lock_key
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +63,27 @@ def test_a_retry_runs_on_time_when_the_first_worker_is_killed(
     logs = logs()
     assert f"sync payment {paid_invoice.id}: retrying later (QboUnavailable" in logs
     assert "Traceback" not in logs  # an expected retry is one line, not a stack
+
+
+def test_a_row_whose_worker_was_killed_mid_job_is_synced_within_seconds(
+    qbo_app, qbo_firm, paid_invoice, worker_processes, qbo_emulator, redis_conn
+):
+    quick = {"JOB_LEASE_SECONDS": 4, "SYNC_STUCK_AFTER_SECONDS": 2, "QBO_SWEEP_INTERVAL_SECONDS": 2}
+    doomed = worker_processes.start(**quick)
+    qbo_emulator.control.set_faults(qbo_firm.realm_id, latency_ms=1500)  # every call is slow
+    request_sync(paid_invoice, qbo_firm.user)
+    db.session.commit()
+    row_lock = row_lock_key("payment", paid_invoice.id)
+    wait_for(lambda: redis_conn.exists(row_lock), 10, "the job taking its row")
+    worker_processes.kill(doomed)  # mid-job: its row stays Syncing… with nobody working on it
+    killed_at = time.monotonic()
+    qbo_emulator.control.clear_faults(qbo_firm.realm_id)
+    worker_processes.start(**quick)
+
+    wait_for(lambda: status_of(paid_invoice) is SyncStatus.SYNCED, 20, "the row revived")
+    # The lease (4 s), the sweeper's age gate (2 s) and its interval (2 s), and a start.
+    assert time.monotonic() - killed_at < 15
+    assert len(qbo_firm.entities("Payment")) == 1
 
 
 def test_a_worker_waits_for_redis_to_come_back_and_carries_on(

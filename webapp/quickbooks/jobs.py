@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from flask import current_app
 from rq import get_current_job
+from rq.exceptions import AbandonedJobError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import SYNCED_MODELS, Firm, SyncReason, User, utcnow
-from ..queue import get_redis
+from ..queue import get_redis, keep_alive, lease, let_go
 from . import handlers
 from .accounts import refresh_company_cache
 from .context import job_app_context, open_job_context
@@ -75,17 +76,18 @@ def _run(action: SyncAction, record_type: str, record_id: int, user_id) -> str:
         db.session.rollback()
         return "skipped: the row is no longer pending"
     # One job per row at a time, even if the sweeper re-enqueued a job that is still running.
-    lock = get_redis().lock(
-        row_lock_key(record_type, record_id),
-        timeout=current_app.config["JOB_TIMEOUT"] + 60,
-        blocking=False,
+    # A lease: renewed while this process lives, gone within seconds when it is killed.
+    lock = lease(
+        get_redis(), row_lock_key(record_type, record_id), current_app.config["JOB_LEASE_SECONDS"]
     )
     if not lock.acquire(blocking=False):
         db.session.rollback()
         return "skipped: another job holds the row"
+    keep_alive(lock)
     try:
         return _attempt(action, record, user_id)
     finally:
+        let_go(lock)
         try:
             lock.release()
         except Exception:
@@ -142,8 +144,9 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:
     """RQ failure callback: a job that died outside our `try` leaves its row Failed, not pending.
 
     An infrastructure error is no verdict on the row: it stays pending and the sweeper revives it.
+    Neither is a worker that was killed mid-job (RQ reports it later as AbandonedJobError).
     """
-    if job.should_retry or issubclass(exc_type, INFRASTRUCTURE_ERRORS):
+    if job.should_retry or issubclass(exc_type, (*INFRASTRUCTURE_ERRORS, AbandonedJobError)):
         return
     try:
         record_type, record_id = job.args[0], job.args[1]

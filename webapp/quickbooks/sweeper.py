@@ -39,8 +39,8 @@ _LIVE_JOB_STATUSES = (
 def job_still_alive(redis, record_type: str, record_id: int) -> bool:
     """Whether the row's job is running, queued, or scheduled for a retry.
 
-    Running is told by the row lock, which `_run` holds for the whole attempt and which
-    expires JOB_TIMEOUT + 60 s after a worker died holding it. Queued or scheduled is told by
+    Running is told by the row lock, a lease that `_run` holds for the whole attempt and that
+    expires JOB_LEASE_SECONDS after a worker died holding it. Queued or scheduled is told by
     the status of the job whose id `sync.RowJob` remembered for the row. A job that RQ
     still calls "started" while nobody holds the row lock died with its worker (SIGKILL, OOM,
     reboot): that row is lost and may be revived.
