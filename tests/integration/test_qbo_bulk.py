@@ -108,7 +108,7 @@ def test_a_fault_on_one_item_fails_that_row_alone_with_qbos_message(
     assert victim.qbo_status is SyncStatus.FAILED
     assert victim.qbo_reason == SyncReason.QBO_FAULT.value
     assert victim.qbo_error_code == "610"
-    assert victim.qbo_message.startswith("QuickBooks rejected it (code 610)")
+    assert victim.qbo_message.startswith("QuickBooks refused it (code 610)")
     assert victim.qbo_sync_generation == 1  # a refusal: the next try is a new request
     assert len(qbo_firm.entities("Payment")) == 99
 

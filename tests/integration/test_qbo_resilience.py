@@ -203,7 +203,10 @@ def test_a_qbo_fault_fails_the_row_with_qbos_message_and_code(qbo_firm, paid_inv
     assert paid_invoice.qbo_status is SyncStatus.FAILED
     assert paid_invoice.qbo_reason == SyncReason.QBO_FAULT.value
     assert paid_invoice.qbo_error_code == "610"
-    assert "QuickBooks rejected it (code 610)" in paid_invoice.qbo_message
+    assert "QuickBooks refused it (code 610)" in paid_invoice.qbo_message
+    # QuickBooks names the invoice by its own id; the row names it by our number, and once.
+    assert f"({invoice.number})" in paid_invoice.qbo_message
+    assert f"(Invoice {invoice.qbo_id})" not in paid_invoice.qbo_message
 
 
 def test_a_job_that_dies_is_marked_failed_by_the_failure_callback(

@@ -10,6 +10,7 @@ does, once.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from sqlalchemy import update
@@ -234,13 +235,14 @@ def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
     if isinstance(error, (QboUnavailable, QboThrottled)):
         return (
             SyncReason.QBO_UNAVAILABLE,
-            f"QuickBooks did not answer after several tries; sync again later. Last error: {error}",
+            "QuickBooks did not answer after several tries; sync again later. "
+            f"Last error: {_first_clause(str(error))}",
             getattr(error, "code", None),
         )
     if isinstance(error, QboFault):
         return (
             SyncReason.QBO_FAULT,
-            f"QuickBooks rejected it (code {error.code}): {error.qbo_message}",
+            f"QuickBooks refused it (code {error.code}): {error.qbo_message}",
             error.code,
         )
     return SyncReason.INTERNAL_ERROR, f"The sync stopped unexpectedly: {error}", None
@@ -269,7 +271,54 @@ def fail_row(record, action: SyncAction, user, error: Exception) -> tuple[SyncRe
         Our reason and the plain message (see describe).
     """
     reason, message, code = describe(error)
+    message = in_our_words(message, record)
     mark_action_failed(record, action, user, reason, message, code)
     if refused_by_qbo(error):
         record.qbo_sync_generation = (record.qbo_sync_generation or 0) + 1
     return reason, message
+
+
+# QuickBooks names objects by its internal ids ("(Invoice 146)"); the row names them as we do.
+_QBO_REFERENCE = re.compile(r"\b(Invoice|Payment|Customer|RefundReceipt) (\d+)\b")
+_ENTITIES = {
+    "client": "Customer",
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "refund": "RefundReceipt",
+}
+
+
+def in_our_words(message: str, record) -> str:
+    """Replace QBO's ids of the row and of the rows it hangs on with our numbers and names."""
+    ours = {}
+    for row in _related_rows(record):
+        if row is not None and row.qbo_id:
+            ours[(_ENTITIES[row.RECORD_TYPE], str(row.qbo_id))] = _our_name(row)
+    if not ours:
+        return message
+    return _QBO_REFERENCE.sub(lambda m: ours.get((m.group(1), m.group(2)), m.group(0)), message)
+
+
+def _related_rows(record) -> list:
+    kind = record.RECORD_TYPE
+    if kind == "invoice":
+        return [record, record.client]
+    if kind == "payment":
+        return [record, record.invoice, record.client]
+    if kind == "refund":
+        return [record, record.payment]
+    return [record]
+
+
+def _our_name(row) -> str:
+    kind = row.RECORD_TYPE
+    if kind == "invoice":
+        return row.number
+    if kind == "client":
+        return row.display_name
+    return f"{kind} of {row.amount:,.2f}"
+
+
+def _first_clause(text: str, limit: int = 160) -> str:
+    """A transport error's first clause: urllib3's pool and socket details help nobody here."""
+    return text if len(text) <= limit else text.split(" (", 1)[0]
