@@ -1,8 +1,9 @@
 """The demo data planned in memory: every row as a dict, balances worked out before any insert.
 
 Rows refer to each other by list index (an invoice's `client_id` is its client's index in
-`clients`); the writer swaps indexes for ids as it inserts. Which rows are Skipped or Failed, and
-why, is decided here (see seed.py for why nothing is seeded as Synced).
+`clients`); the writer swaps indexes for ids as it inserts. Which rows are Skipped, and why, is
+decided here. Nothing is seeded as Synced or Failed (see seed.py): a failure needs a real answer
+from QuickBooks, and the demo's tour makes real syncs against the emulator.
 """
 
 import random
@@ -24,18 +25,6 @@ from .names import (
 
 CENT = Decimal("0.01")
 
-NAME_CLASH_MESSAGE = (
-    "Duplicate Name Exists Error: The name supplied already exists. Another customer, vendor or "
-    "employee is already using this name. Rename the client account or the QuickBooks vendor, "
-    "then sync again."
-)
-DUPLICATE_NUMBER_MESSAGE = (
-    "Duplicate Document Number Error: You must specify a different number. This number has "
-    'already been used. Turn off "Custom transaction numbers" in QuickBooks or renumber the '
-    "invoice, then sync again."
-)
-CLIENT_FIRST_MESSAGE = "Sync the client account first"
-UNAVAILABLE_MESSAGE = "QuickBooks did not answer in time. Nothing was created; sync again to retry."
 ALREADY_IN_QBO_MESSAGE = "Received in QuickBooks; not sent back to avoid a duplicate"
 SKIPPED_MESSAGE = "Sync turned off for this payment"
 
@@ -70,12 +59,12 @@ def _split(amount: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
     return [Decimal(b - a) * CENT for a, b in zip(edges, edges[1:], strict=False)]
 
 
-def _sync(status: SyncStatus, reason: SyncReason | None = None, message=None, code=None) -> dict:
+def _sync(status: SyncStatus, reason: SyncReason | None = None, message=None) -> dict:
     return {
         "qbo_status": status,
         "qbo_reason": reason.value if reason else None,
         "qbo_message": message,
-        "qbo_error_code": code,
+        "qbo_error_code": None,
     }
 
 
@@ -85,8 +74,6 @@ NOT_SYNCED = _sync(SyncStatus.NOT_SYNCED)
 def plan_rows(rng, firm_id, owner_id, n_clients, n_invoices, n_payments, today) -> Plan:
     plan = Plan()
     n_clients = max(n_clients, 1 if n_invoices else 0)
-    # One client clashes with a QBO vendor name: QBO fault 6240 on its last sync attempt.
-    clash = 2 if n_clients > 2 else None
     for i, name in enumerate(client_names(n_clients, rng)):
         created = _at(today - timedelta(days=rng.randint(200, 400)), rng)
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
@@ -100,11 +87,7 @@ def plan_rows(rng, firm_id, owner_id, n_clients, n_invoices, n_payments, today) 
                 "active": i % 37 != 36,
                 "created_at": created,
                 "qbo_status_changed_at": created,
-                **(
-                    _sync(SyncStatus.FAILED, SyncReason.NAME_CLASH, NAME_CLASH_MESSAGE, "6240")
-                    if i == clash
-                    else NOT_SYNCED
-                ),
+                **NOT_SYNCED,
             }
         )
 
@@ -129,7 +112,6 @@ def plan_rows(rng, firm_id, owner_id, n_clients, n_invoices, n_payments, today) 
                     "amount": amount,
                 }
             )
-        failed = i % 29 == 7 and client_index != clash
         plan.invoices.append(
             {
                 "firm_id": firm_id,
@@ -141,23 +123,19 @@ def plan_rows(rng, firm_id, owner_id, n_clients, n_invoices, n_payments, today) 
                 "memo": None,
                 "created_at": (stamp := _at(issued, rng)),
                 "qbo_status_changed_at": stamp,
-                **(
-                    _sync(SyncStatus.FAILED, SyncReason.QBO_FAULT, DUPLICATE_NUMBER_MESSAGE, "6140")
-                    if failed
-                    else NOT_SYNCED
-                ),
+                **NOT_SYNCED,
             }
         )
         balances.append(total)
 
-    _plan_payments(plan, rng, balances, n_payments, clash, owner_id, today)
+    _plan_payments(plan, rng, balances, n_payments, owner_id, today)
     for invoice, balance in zip(plan.invoices, balances, strict=True):
         invoice["balance"] = balance
         invoice["status"] = _status(balance, invoice["total"])
     return plan
 
 
-def _plan_payments(plan, rng, balances, n_payments, clash, owner_id, today) -> None:
+def _plan_payments(plan, rng, balances, n_payments, owner_id, today) -> None:
     n_invoices = len(plan.invoices)
     if not n_payments or not n_invoices:
         return
@@ -180,7 +158,7 @@ def _plan_payments(plan, rng, balances, n_payments, clash, owner_id, today) -> N
             else (total * Decimal(rng.randint(30, 85)) / 100).quantize(CENT)
         )
         for amount in _split(max(paid, CENT * count), count, rng):
-            _plan_payment(plan, rng, i, amount, clash, owner_id, today)
+            _plan_payment(plan, rng, i, amount, owner_id, today)
             balances[i] -= amount
 
     # A few payments are partly or fully refunded; the invoice balance goes back up.
@@ -210,7 +188,7 @@ def _plan_payments(plan, rng, balances, n_payments, clash, owner_id, today) -> N
         )
 
 
-def _plan_payment(plan, rng, invoice_index, amount, clash, owner_id, today) -> None:
+def _plan_payment(plan, rng, invoice_index, amount, owner_id, today) -> None:
     invoice = plan.invoices[invoice_index]
     k = len(plan.payments)
     issued = invoice["issue_date"]
@@ -246,10 +224,6 @@ def _plan_payment(plan, rng, invoice_index, amount, clash, owner_id, today) -> N
         state = _sync(SyncStatus.SKIPPED, SyncReason.SYNC_OFF_FOR_PAYMENT, SKIPPED_MESSAGE)
     elif source is PaymentSource.QUICKBOOKS:
         state = _sync(SyncStatus.SKIPPED, SyncReason.ALREADY_IN_QBO, ALREADY_IN_QBO_MESSAGE)
-    elif invoice["client_id"] == clash:
-        state = _sync(SyncStatus.FAILED, SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST_MESSAGE)
-    elif k % 23 == 11:
-        state = _sync(SyncStatus.FAILED, SyncReason.QBO_UNAVAILABLE, UNAVAILABLE_MESSAGE)
     else:
         state = NOT_SYNCED
     plan.payments.append(

@@ -5,9 +5,9 @@ payments and refunds), then written with Core `insert()` and lists of dicts, so 
 take seconds rather than minutes. The random generator has a fixed seed: the same arguments give
 the same data.
 
-Sync statuses: rows are seeded as Not synced, Skipped or Failed only. Synced and Syncing… rows are
-left to real syncs against QuickBooks (or the emulator), because a seeded "Synced" row would claim
-a QBO Id that exists in no company.
+Sync statuses: rows are seeded as Not synced or Skipped only. Synced, Syncing… and Failed rows are
+left to real syncs against QuickBooks (or the emulator): a seeded "Synced" row would claim a QBO Id
+that exists in no company, and a seeded "Failed" row an answer QuickBooks never gave.
 """
 
 import os

@@ -192,10 +192,10 @@ class Browser:
 def pick_rows(firm_id: int):
     """Clients that have no Failed rows and are not Skipped, and a few of their Not-synced payments.
 
-    Failed rows keep their seeded stories (e.g. "Sync the client account first"), which syncing
-    their client would make untrue. Skipped payments stay true (they were never meant to be sent),
-    so their clients may be synced. At most two payments per client, on different invoices: two
-    payments of one invoice would race to sync that invoice first.
+    The seed makes no Failed rows; a demo run again on the same database may hold some from real
+    syncs, and those are left as they are. Skipped payments stay true (they were never meant to
+    be sent), so their clients may be synced. At most two payments per client, on different
+    invoices: two payments of one invoice would race to sync that invoice first.
     """
     failed = SyncStatus.FAILED
     troubled = or_(
