@@ -43,6 +43,7 @@ def test_tab_lists_the_invoice_columns(client, make, user):
     assert ">QuickBooks</th>" in body
     assert 'role="tab" href="/billing/payments" aria-selected="false">Payments' in body
     row = row_html(body, invoice.id)
+    assert '<time datetime="2026-11-01">Nov 1, 2026</time>' in row
     for text in ("INV-00061", "Acme Ltd", "2026-11-01", "2026-12-01", "120.00", "100.00"):
         assert text in row
     assert "Partially paid" in row

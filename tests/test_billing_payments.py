@@ -50,8 +50,10 @@ def test_tab_lists_the_payment_columns(client, make, user, invoice):
     for header in ("Date", "Client", "Invoice", "Amount", "Method", "Description", "QuickBooks"):
         assert f">{header}</th>" in body
     assert 'role="tab" href="/billing/payments" aria-selected="true">Payments' in body
+    assert "<h1>Payments</h1>" in body
     assert ">Record payment</a>" in body
     row = row_html(body, payment.id)
+    assert '<time datetime="2026-11-20">Nov 20, 2026</time>' in row
     for text in ("2026-11-20", "Acme Ltd", invoice.number, "75.50", "Bank transfer"):
         assert text in row
     assert "Paid through QBO" in row
@@ -324,3 +326,22 @@ def test_a_paid_invoice_takes_no_more_payments(client, make, user, invoice):
     response = client.post("/billing/payments", data=payment_data(invoice), headers=HX)
     assert response.status_code == 422
     assert "That invoice is already paid in full." in response.text
+
+
+def test_a_refunds_quickbooks_status_shows_on_its_payments_row(client, make, user, invoice):
+    payment = make.synced(make.payment(invoice, "50.00"))
+    make.refund(
+        payment,
+        "10.00",
+        qbo_status=SyncStatus.FAILED,
+        qbo_message="QuickBooks refused it (code 6000): Business Validation Error: No account",
+        qbo_error_code="6000",
+    )
+    make.refund(payment, "5.00", qbo_status=SyncStatus.SYNCING)
+    db.session.commit()
+    row = row_html(client.get("/billing/payments").text, payment.id)
+    assert 'Refund 10.00: <span class="badge badge-failed">Failed</span>' in row
+    assert "Business Validation Error: No account" in row
+    assert 'Refund 5.00: <span class="badge badge-syncing">Syncing…</span>' in row
+    # The payment is Synced, but its refund is pending: the row is watched until it settles.
+    assert f'name="watch" value="{payment.id}:synced/failed/syncing"' in row

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, format_decimal, format_time, get_locale, refresh
 from flask_login import current_user
+from markupsafe import Markup
 
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
 DEFAULT_LOCALE = "en"
@@ -52,6 +53,14 @@ def day(value: date | datetime | None) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def day_element(value: date | datetime | None) -> Markup:
+    """`day` in a <time> element that carries the ISO date for machines (and tests)."""
+    if not value:
+        return Markup("")
+    iso = value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(iso, day(value))
+
+
 def clock(value: datetime | None) -> str:
     """A time of day in the firm's time zone: "10:42 AM" / "10:42"."""
     return format_time(value, "short") if value else ""
@@ -79,5 +88,7 @@ def init_i18n(app: Flask) -> None:
     # Babel keeps the choice on `g`, which outlives a request when an app context was already
     # pushed (the CLI, the tests): choose again for every request.
     app.before_request(refresh)
-    app.jinja_env.filters.update(day=day, clock=clock, moment=moment, amount=amount)
+    app.jinja_env.filters.update(
+        day=day_element, date_text=day, clock=clock, moment=moment, amount=amount
+    )
     app.jinja_env.globals.update(get_locale=get_locale, time_zone_label=time_zone_label)

@@ -206,10 +206,12 @@ def test_payments_are_deposited_to_the_chosen_account(page: Page, stack):
     account = deposit.get_by_label("Account for payments", exact=True)
     # The company's accounts are read by the worker after connecting; the list fills in by itself.
     expect(account.locator("option", has_text="Checking")).to_have_count(1, timeout=WAIT)
+    # Each control saves when it changes (no Save button), and says so.
     deposit.get_by_label("Define 'Deposit to' account for payments").check()
+    expect(page.get_by_text("Deposit account saved.").last).to_be_visible()
     account.select_option(label="Checking (Bank)")
-    deposit.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Deposit account saved.")).to_be_visible()
+    expect(account).to_have_value("35")
+    expect(page.get_by_text("Deposit account saved.").last).to_be_visible()
     page.reload()
     expect(page.get_by_label("Define 'Deposit to' account for payments")).to_be_checked()
     expect(page.get_by_label("Account for payments", exact=True)).to_have_value("35")

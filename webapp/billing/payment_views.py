@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
+from ..i18n import amount, day
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
 from ..scoping import firm_select, get_or_404, posted_row
@@ -23,13 +24,17 @@ ORIGINS = ("payments", "invoices")
 
 
 def payment_select():
-    """The firm's payments with client and invoice loaded in the same query."""
+    """The firm's payments with client and invoice in the same query, and their refunds in one more."""
     invoice = aliased(Invoice)
     return (
         firm_select(Payment)
         .join(Payment.client)
         .join(invoice, Payment.invoice)
-        .options(contains_eager(Payment.client), contains_eager(Payment.invoice.of_type(invoice)))
+        .options(
+            contains_eager(Payment.client),
+            contains_eager(Payment.invoice.of_type(invoice)),
+            selectinload(Payment.refunds),
+        )
     )
 
 
@@ -53,13 +58,12 @@ PAYMENTS = SyncedList(
     ),
     row_template="billing/_payment_row.html",
     title="Payments",
-    heading="Invoices",  # the Payments tab is the second tab of the Invoices page
     new_label="Record payment",
     new_endpoint="billing.new_payment",
     empty_text="No payments yet. Record one with the button above.",
     tabs_template="billing/_tabs.html",
     history_title=lambda payment: (
-        f"Payment of {payment.amount:,.2f} · {payment.client.display_name}"
+        f"Payment of {amount(payment.amount)} · {payment.client.display_name}"
     ),
     history_template="billing/_payment_refunds.html",
 )
@@ -86,7 +90,7 @@ def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
     form.invoice_id.choices = [
         SelectChoice("", _invoice_placeholder(client_id, form.open_invoices))
     ] + [
-        SelectChoice(i.id, f"{i.number} · {i.issue_date:%b %d, %Y} · {i.balance:,.2f} open")
+        SelectChoice(i.id, f"{i.number} · {day(i.issue_date)} · {amount(i.balance)} open")
         for i in form.open_invoices
     ]
     if invoice_id is not None:
@@ -125,7 +129,7 @@ def _default_amount(form) -> None:
         if open_there is not None:
             form.amount.data = f"{open_there:.2f}"
             form.amount_hint = (
-                f"QuickBooks shows {open_there:,.2f} open on this invoice; "
+                f"QuickBooks shows {amount(open_there)} open on this invoice; "
                 f"Ledgerbridge shows {chosen[0].balance:,.2f}."
             )
 
@@ -180,7 +184,7 @@ def create_payment():
         valid = False
     if valid and Decimal(form.amount.data) > invoice.balance:
         form.amount.errors.append(
-            f"The open balance is {invoice.balance:,.2f}; enter at most that."
+            f"The open balance is {amount(invoice.balance)}; enter at most that."
         )
         valid = False
     if not valid:
@@ -209,7 +213,7 @@ def create_payment():
         # Another payment landed between our check and the row lock.
         db.session.rollback()
         form.amount.errors.append(
-            f"The open balance is now {error.limit:,.2f}; enter at most that."
+            f"The open balance is now {amount(error.limit)}; enter at most that."
         )
         return _payment_form_response(form, 422)
     # Creation rules: box cleared -> Skipped "Sync turned off for this payment".
@@ -240,7 +244,7 @@ def _linked_response(form, received: Payment, user):
     )
     db.session.commit()
     message = (
-        f"Linked to the payment of {received.amount:,.2f} QuickBooks already has for invoice "
+        f"Linked to the payment of {amount(received.amount)} QuickBooks already has for invoice "
         f"{received.invoice.number}; no second payment was recorded."
     )
     if not is_fragment_request():
@@ -260,7 +264,7 @@ def _linked_response(form, received: Payment, user):
 
 
 def _recorded_message(payment) -> str:
-    text = f"Payment of {payment.amount:,.2f} recorded for invoice {payment.invoice.number}."
+    text = f"Payment of {amount(payment.amount)} recorded for invoice {payment.invoice.number}."
     if payment.qbo_status in (SyncStatus.SKIPPED, SyncStatus.FAILED):
         return f"{text} Not sent to QuickBooks: {payment.qbo_message}."
     if payment.qbo_status is SyncStatus.SYNCING:
@@ -292,7 +296,7 @@ def create_refund(payment_id):
     valid = form.validate_on_submit()
     if valid and Decimal(form.amount.data) > payment.refundable_amount:
         form.amount.errors.append(
-            f"Only {payment.refundable_amount:,.2f} is left to refund on this payment."
+            f"Only {amount(payment.refundable_amount)} is left to refund on this payment."
         )
         valid = False
     if not valid:
@@ -308,11 +312,11 @@ def create_refund(payment_id):
         )
     except AmountTooLarge as error:
         db.session.rollback()
-        form.amount.errors.append(f"Only {error.limit:,.2f} is left to refund on this payment.")
+        form.amount.errors.append(f"Only {amount(error.limit)} is left to refund on this payment.")
         return _refund_form_response(form, payment, 422)
     sync_after_create(refund, user)
     db.session.commit()
-    message = f"Refunded {refund.amount:,.2f}; invoice {payment.invoice.number} is open again."
+    message = f"Refunded {amount(refund.amount)}; invoice {payment.invoice.number} is open again."
     if not is_fragment_request():
         flash(message)
         return redirect(url_for("billing.payments"))

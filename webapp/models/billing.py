@@ -173,6 +173,16 @@ class Payment(SyncedRecordMixin, db.Model):
     def refundable_amount(self) -> Decimal:
         return self.amount - self.refunded_amount
 
+    # The payment's row also shows its refunds' QuickBooks status, so it waits and polls for them.
+    @property
+    def qbo_pending(self) -> bool:
+        return not self.qbo_status.is_final or any(r.qbo_pending for r in self.refunds)
+
+    @property
+    def qbo_watch_state(self) -> str:
+        own = super().qbo_watch_state
+        return own + "".join(f"/{refund.qbo_status.value}" for refund in self.refunds)
+
 
 class Refund(SyncedRecordMixin, db.Model):
     RECORD_TYPE = "refund"

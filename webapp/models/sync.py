@@ -133,6 +133,11 @@ class SyncedRecordMixin:
     qbo_remote_diff: Mapped[list | None] = mapped_column(JSON)
 
     @property
+    def qbo_pending(self) -> bool:
+        """A job is queued or running for what the row shows: its list keeps polling."""
+        return not self.qbo_status.is_final
+
+    @property
     def qbo_waiting_until(self) -> datetime | None:
         """When the next attempt is due, while a pending row waits for QuickBooks to answer."""
         return None if self.qbo_status.is_final else self.qbo_retry_at

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
-from . import changes, views  # noqa: E402, F401
+from . import changes, preferences, views  # noqa: E402, F401

@@ -29,3 +29,27 @@ class DepositForm(TextForm):
 
         if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Pick one of the accounts in the list.")
+
+
+class TimeZoneForm(TextForm):
+    # Choices: the IANA zones, set by the view.
+    time_zone = SelectField("Time zone for times shown", validate_choice=False)
+
+    def validate_time_zone(self, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Pick one of the time zones in the list.")
+
+
+BROWSER_LANGUAGE = ""
+
+
+class LanguageForm(TextForm):
+    locale = SelectField("Language", validate_choice=False)
+
+    def validate_locale(self, field) -> None:
+        from wtforms.validators import ValidationError
+
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Pick one of the languages in the list.")

@@ -150,7 +150,7 @@ class SyncedList:
             else []
         )
         changed = [record for record in records if record.qbo_watch_state != watched[record.id]]
-        pending = any(not record.qbo_status.is_final for record in records)
+        pending = any(record.qbo_pending for record in records)
         if not changed:
             return ("", 204) if pending else ("", HTMX_STOP_POLLING)
         context = self.row_context(changed)

@@ -88,7 +88,7 @@ class Page:
 
     @property
     def any_pending(self) -> bool:
-        return any(not record.qbo_status.is_final for record in self.items)
+        return any(record.qbo_pending for record in self.items)
 
 
 def _cursor(name: str) -> int | None:

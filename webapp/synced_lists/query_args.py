@@ -60,14 +60,22 @@ def filter_args(*names: str) -> dict:
 def parse_watch() -> dict[int, str]:
     """Read `watch=<id>:<state>` values; malformed ones are ignored, not errors.
 
-    The state is the row's qbo_watch_state: its status, and `@<epoch>` while it waits to retry.
+    The state is the row's qbo_watch_state: its status, `@<epoch>` while it waits to retry, and
+    `/<status>` for each refund on a payment's row.
     """
     watched: dict[int, str] = {}
     for value in request.args.getlist("watch")[:MAX_WATCHED]:
         raw_id, _, state = value.partition(":")
-        status, at, retry = state.partition("@")
         row_id = parse_id(raw_id)
-        valid_retry = not at or (retry.isdigit() and len(retry) <= 12)
-        if row_id is not None and 0 < row_id <= MAX_ID and status in _STATUS_VALUES and valid_retry:
+        if row_id is not None and 0 < row_id <= MAX_ID and _valid_state(state):
             watched[row_id] = state
     return watched
+
+
+def _valid_state(state: str) -> bool:
+    if len(state) > 400:
+        return False
+    statuses, at, retry = state.partition("@")
+    if at and not (retry.isdigit() and len(retry) <= 12):
+        return False
+    return all(status in _STATUS_VALUES for status in statuses.split("/"))
