@@ -139,13 +139,14 @@
 
   // The list page's status poller (templates/macros/lists.html): one element, #<list>-poller,
   // whose hx-get asks for the watched rows when it receives the "poll" event. The schedule lives
-  // here rather than in an hx-trigger filter, which htmx would eval (the CSP forbids it): right
-  // after a row action a job usually ends within a few hundred ms, so poll every 250 ms for 3 s,
-  // then once a second; never while the tab is hidden, a poll is in flight, or no row is watched.
-  const POLL_FAST_MS = 250;
-  const POLL_SLOW_MS = 1000;
-  const FRESH_FOR_MS = 3000;
-  let lastRowAction = -Infinity;
+  // here rather than in an hx-trigger filter, which htmx would eval (the CSP forbids it). A job
+  // usually ends 150-400 ms after a row action, so the first poll goes 75 ms after it and each
+  // wait is 20% longer than the last, up to once a second (11 polls in the first 3 s, then one a
+  // second); never while the tab is hidden, a poll is in flight, or no row on the page is watched.
+  const FIRST_POLL_MS = 75;
+  const POLL_BACKOFF = 1.2;
+  const SLOWEST_POLL_MS = 1000;
+  let pollDelay = SLOWEST_POLL_MS;
   let pollTimer = null;
 
   function pollerToFire() {
@@ -159,13 +160,14 @@
     clearTimeout(pollTimer);
     pollTimer = null;
     if (!pollerToFire()) return;
-    const fresh = performance.now() - lastRowAction < FRESH_FOR_MS;
     pollTimer = setTimeout(function () {
       pollTimer = null;
       const poller = pollerToFire();
       // A poll still in flight reschedules itself when it ends (htmx:afterRequest below).
-      if (poller && !poller.classList.contains("htmx-request")) htmx.trigger(poller, "poll");
-    }, fresh ? POLL_FAST_MS : POLL_SLOW_MS);
+      if (!poller || poller.classList.contains("htmx-request")) return;
+      pollDelay = Math.min(pollDelay * POLL_BACKOFF, SLOWEST_POLL_MS);
+      htmx.trigger(poller, "poll");
+    }, pollDelay);
   }
 
   document.addEventListener("htmx:afterRequest", function (event) {
@@ -174,7 +176,7 @@
       // 286: nothing the page watched is pending any more (its rows were just swapped in).
       if (event.detail.xhr.status === 286) return;
     } else if (event.detail.requestConfig.verb !== "get") {
-      lastRowAction = performance.now();  // a sync, unsync or new row: its badge changes soon
+      pollDelay = FIRST_POLL_MS;  // a sync, unsync or new row: its badge changes soon
     }
     schedulePoll();
   });

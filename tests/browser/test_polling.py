@@ -85,3 +85,43 @@ def test_one_poll_per_second_for_many_pending_rows_and_none_once_all_are_final(
 
     assert count_polls(page, polls, 2.0) == 0, "the poller kept polling with nothing pending"
     assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+
+
+def test_right_after_a_row_action_the_poller_asks_sooner_then_backs_off_to_once_a_second(
+    signed_in: Page, live_server, billing_data
+):
+    """A new row (here a payment recorded with the sync box cleared) is a row action: the badges
+    on the page are likely to change soon, so the poller's waits start at 75 ms and grow."""
+    page = signed_in
+    add_syncing_payments(live_server.app, billing_data.firm_id, 5)
+    polls: list[float] = []
+    page.on(
+        "request",
+        lambda request: polls.append(time.monotonic()) if POLL_PATH in request.url else None,
+    )
+    page.goto("/billing/payments")
+    expect(page.locator("#payments-body .badge", has_text="Syncing…")).to_have_count(5)
+    assert count_polls(page, polls, 2.0) <= 3  # once a second before any action
+
+    page.get_by_role("button", name="Record payment").click()
+    dialog = page.get_by_role("dialog")
+    client = dialog.get_by_label("Client")
+    client.select_option(
+        client.locator("option", has_text=billing_data.client).get_attribute("value")
+    )
+    invoice = dialog.get_by_label("Invoice")
+    expect(invoice.locator("option", has_text=billing_data.second_invoice)).to_have_count(1)
+    invoice.select_option(
+        invoice.locator("option", has_text=billing_data.second_invoice).get_attribute("value")
+    )
+    dialog.get_by_label("Sync this payment with QuickBooks").uncheck()
+    dialog.get_by_role("button", name="Record payment").click()
+    expect(page.locator("#payments-body .badge", has_text="Skipped")).to_have_count(1)
+
+    fresh = count_polls(page, polls, 1.5)
+    assert fresh >= 4, f"only {fresh} polls in the 1.5 s after a row action"
+    recent = polls[-fresh:]
+    assert all(b - a > 0.05 for a, b in zip(recent, recent[1:], strict=False)), recent
+    count_polls(page, polls, 2.5)
+    later = count_polls(page, polls, 3.0)
+    assert 1 <= later <= 4, f"{later} polls in 3 s once the action is no longer fresh"
