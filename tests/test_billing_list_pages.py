@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
+from tests.test_clients_views import client_names as names_in_client_rows
 from webapp.demo.seed import DEMO_EMAIL, seed_demo
 from webapp.extensions import db
 from webapp.models import PaymentMethod, SyncStatus, User
@@ -22,8 +23,7 @@ def payment_ids(body: str) -> list[int]:
 
 
 def client_names(body: str) -> list[str]:
-    cells = re.findall(r'<tr id="client-\d+"[^>]*>\s*<td>([^<]*?)\s*(?:<small|</td>)', body)
-    return [html.unescape(cell) for cell in cells]
+    return [html.unescape(name) for name in names_in_client_rows(body)]
 
 
 def pager_link(body: str, rel: str) -> str | None:
