@@ -123,15 +123,36 @@ def test_both_webhook_formats_are_understood():
                     "entities": [
                         {"name": "Payment", "id": "163", "operation": "Delete"},
                         {"name": "Customer", "id": "1", "operation": "Update"},
+                        {"name": "Vendor", "id": "5", "operation": "Update"},  # not ours
                     ]
                 },
             }
         ]
     }
-    cloud = [{"type": "qbo.invoice.updated.v1", "intuitaccountid": "123", "intuitentityid": "9"}]
-    assert parse_events(legacy) == [
-        {"realm": "123", "entity": "Payment", "id": "163", "operation": "delete"}
+    cloud = [
+        {
+            "id": "88cd52aa",
+            "type": "qbo.invoice.updated.v1",
+            "time": "2026-12-03T18:00:00.123456789Z",
+            "intuitaccountid": "123",
+            "intuitentityid": "9",
+        }
     ]
-    assert parse_events(cloud) == [
+
+    def core(events):
+        return [{k: e[k] for k in ("realm", "entity", "id", "operation")} for e in events]
+
+    legacy_events = parse_events(legacy)
+    assert core(legacy_events) == [
+        {"realm": "123", "entity": "Payment", "id": "163", "operation": "delete"},
+        {"realm": "123", "entity": "Customer", "id": "1", "operation": "update"},
+    ]
+    # Legacy entries have no id: their content is their identity, so a repeat is the same event.
+    assert legacy_events[0]["event_id"] == parse_events(legacy)[0]["event_id"]
+    assert legacy_events[0]["event_id"] != legacy_events[1]["event_id"]
+    [invoice] = parse_events(cloud)
+    assert core([invoice]) == [
         {"realm": "123", "entity": "Invoice", "id": "9", "operation": "updated"}
     ]
+    assert invoice["event_id"] == "ce:88cd52aa"
+    assert invoice["occurred_at"].isoformat() == "2026-12-03T18:00:00.123456+00:00"

@@ -264,6 +264,14 @@ def import_payment(firm_id: int, realm_id: str, obj: dict, invoices: dict | None
             f"QuickBooks has payment {obj['Id']} of {amount:,.2f} that Ledgerbridge has no room for",
         )
     _link(payment, obj, realm_id, f"Imported payment {obj['Id']} received in QuickBooks")
+    # On the invoice's history too, which also brings its row up to date on an open list page.
+    record_history(
+        invoice,
+        None,
+        ACTION,
+        "paid",
+        message=f"Payment {obj['Id']} of {amount:,.2f} received in QuickBooks",
+    )
     return "imported"
 
 
