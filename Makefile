@@ -43,6 +43,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/seed_speed.py
 	$(PY) bench/poll_cost.py
+	$(PY) bench/pages.py
+	$(PY) bench/badge.py
 
 clean:
 	rm -rf $(VENV) instance/*.db
