@@ -79,6 +79,16 @@ class JobContext:
         if self.client.last_success and (last is None or now - last >= SUCCESS_STAMP_EVERY):
             self.connection.last_success_at = now
 
+    def finish(self) -> None:
+        """Commit the job's work once: its rows, the connection's stamp and the call counts."""
+        self.note_success()
+        # The counts join the job's transaction in a savepoint; flushing first makes SQLite open
+        # that transaction, which a savepoint on its own would otherwise open and commit alone.
+        db.session.flush()
+        if self.client.meter is not None:
+            self.client.meter.flush(db.session.connection())
+        db.session.commit()
+
     def commit_progress(self) -> None:
         """Commit the job's work so far: what QBO created or deleted must survive a later error."""
         db.session.commit()

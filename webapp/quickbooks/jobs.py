@@ -101,9 +101,8 @@ def _attempt(action: SyncAction, record, user_id) -> str:
     try:
         with open_job_context(firm, user) as ctx:
             handler(ctx, record)
-            ctx.note_success()
             # The job's one commit, straight after QBO answered, so nothing can lose the answer.
-            db.session.commit()
+            ctx.finish()
         return "synced" if action is SyncAction.SYNC else "unsynced"
     except Exception as error:
         db.session.rollback()
@@ -181,8 +180,7 @@ def refresh_accounts(firm_id: int) -> int:
         try:
             with open_job_context(firm, None) as ctx:
                 offered = refresh_company_cache(ctx)
-                # Before the client closes: its call counts go in a transaction of their own.
-                db.session.commit()
+                ctx.finish()
         except QboNotConnected:
             db.session.rollback()
             return 0

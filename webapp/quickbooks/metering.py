@@ -50,39 +50,41 @@ class CallMeter:
     def count(self, method: str, path: str, params=None, body=None) -> None:
         self.counts[kind_of(method, path, params, body)] += 1
 
-    def flush(self) -> None:
+    def flush(self, connection=None) -> None:
+        """Add the counts to the totals, in a transaction of their own, or, given the job's
+        `connection`, in a savepoint of the job's transaction, so the job commits once."""
         if not self.counts:
             return
         counts, self.counts = self.counts, Counter()
         try:
-            add_counts(self.realm_id, counts)
+            if connection is None:
+                with db.engine.begin() as conn:
+                    add_counts(conn, self.realm_id, counts)
+            else:
+                with connection.begin_nested():
+                    add_counts(connection, self.realm_id, counts)
         except (SQLAlchemyError, RuntimeError) as error:  # RuntimeError: no app context
             # A count is not worth failing a sync for; the calls themselves went through.
             log.warning("could not record QBO call counts for %s: %s", self.realm_id, error)
 
 
-def add_counts(realm_id: str, counts: Counter, month: str | None = None) -> None:
+def add_counts(conn, realm_id: str, counts: Counter, month: str | None = None) -> None:
     month = month or utcnow().strftime("%Y-%m")
     table = QboCallCount.__table__
-    with db.engine.begin() as conn:
-        for kind, number in counts.items():
-            where = (
-                (table.c.realm_id == realm_id) & (table.c.month == month) & (table.c.kind == kind)
-            )
-            done = conn.execute(
-                update(table).where(where).values(count=table.c.count + number)
-            ).rowcount
-            if done:
-                continue
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(table).values(
-                            realm_id=realm_id, month=month, kind=kind, count=number
-                        )
-                    )
-            except IntegrityError:  # another worker inserted it first
-                conn.execute(update(table).where(where).values(count=table.c.count + number))
+    for kind, number in counts.items():
+        where = (table.c.realm_id == realm_id) & (table.c.month == month) & (table.c.kind == kind)
+        done = conn.execute(
+            update(table).where(where).values(count=table.c.count + number)
+        ).rowcount
+        if done:
+            continue
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(table).values(realm_id=realm_id, month=month, kind=kind, count=number)
+                )
+        except IntegrityError:  # another worker inserted it first
+            conn.execute(update(table).where(where).values(count=table.c.count + number))
 
 
 def monthly_counts(realm_id: str, month: str | None = None) -> dict[str, int]:
