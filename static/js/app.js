@@ -23,11 +23,39 @@
     const button = root.querySelector(".menu-button");
     const menu = root.querySelector('[role="menu"]');
     menu.hidden = false;
+    placeMenu(button, menu);
     button.setAttribute("aria-expanded", "true");
     const items = menuItems(menu);
     // Disabled items stay focusable by arrow keys so their hint can be read.
     if (items.length) items[focusLast ? items.length - 1 : 0].focus();
   }
+
+  // The menu is placed against the viewport (position: fixed), so a list that scrolls inside its
+  // own box cannot clip it: right-aligned under its button, or above it when there is no room.
+  // CSSOM writes, not style attributes: the Content-Security-Policy allows these.
+  function placeMenu(button, menu) {
+    const margin = 8;
+    const box = button.getBoundingClientRect();
+    menu.style.position = "fixed";
+    menu.style.right = "auto";
+    menu.style.maxWidth = (window.innerWidth - 2 * margin) + "px";
+    const width = menu.offsetWidth;
+    const height = menu.offsetHeight;
+    const left = Math.min(Math.max(margin, box.right - width), window.innerWidth - width - margin);
+    const below = box.bottom + 4;
+    const top = below + height > window.innerHeight - margin ? Math.max(margin, box.top - height - 4) : below;
+    menu.style.left = left + "px";
+    menu.style.top = top + "px";
+  }
+
+  // A scrolled page or list would leave a fixed menu floating away from its row: close it.
+  window.addEventListener("scroll", function (event) {
+    if (event.target instanceof Element && event.target.closest('[role="menu"]')) return;
+    document.querySelectorAll("[data-menu]").forEach(function (root) { closeMenu(root, false); });
+  }, true);
+  window.addEventListener("resize", function () {
+    document.querySelectorAll("[data-menu]").forEach(function (root) { closeMenu(root, false); });
+  });
 
   function initMenu(root) {
     if (root.dataset.menuReady) return;
@@ -78,6 +106,27 @@
     });
   });
 
+  // The row the user just acted on (its id: the row itself is swapped by the answer).
+  let actedRowId = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    const row = event.detail.elt.closest && event.detail.elt.closest("tr[id]");
+    if (row) actedRowId = row.id;
+  });
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  // Toasts sit at the bottom, unless there they would cover the row just acted on.
+  function keepClearOfRow(box) {
+    box.classList.remove("toasts-top");
+    const row = actedRowId && document.getElementById(actedRowId);
+    if (!row || !box.children.length) return;
+    if (overlaps(box.getBoundingClientRect(), row.getBoundingClientRect())) {
+      box.classList.add("toasts-top");
+    }
+  }
+
   function showToast(message, level) {
     const box = document.getElementById("toasts");
     if (!box || !message) return;
@@ -86,8 +135,21 @@
     toast.setAttribute("role", level === "error" ? "alert" : "status");
     toast.textContent = message;
     box.appendChild(toast);
+    // After htmx settles the swapped row in its place.
+    setTimeout(function () { keepClearOfRow(box); }, 40);
+    keepClearOfRow(box);
     setTimeout(function () { toast.remove(); }, level === "error" ? 8000 : 4000);
   }
+
+  // The top bar's Menu button on narrow screens.
+  document.addEventListener("click", function (event) {
+    const toggle = event.target.closest(".nav-toggle");
+    if (!toggle) return;
+    const bar = toggle.closest("[data-topbar]");
+    const open = !bar.hasAttribute("data-open");
+    bar.toggleAttribute("data-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
 
   document.addEventListener("toast", function (event) {
     showToast(event.detail.message, event.detail.level);

@@ -206,9 +206,12 @@ def test_payments_are_deposited_to_the_chosen_account(page: Page, stack):
     account = deposit.get_by_label("Account for payments", exact=True)
     # The company's accounts are read by the worker after connecting; the list fills in by itself.
     expect(account.locator("option", has_text="Checking")).to_have_count(1, timeout=WAIT)
-    # Each control saves when it changes (no Save button), and says so.
+    # Each control saves when it changes (no Save button), and says so; the saved section
+    # replaces the old one, so wait for it before the next change.
+    page.evaluate("document.getElementById('qbo-deposit').dataset.old = '1'")
     deposit.get_by_label("Define 'Deposit to' account for payments").check()
     expect(page.get_by_text("Deposit account saved.").last).to_be_visible()
+    page.wait_for_function("!document.getElementById('qbo-deposit').dataset.old")
     account.select_option(label="Checking (Bank)")
     expect(account).to_have_value("35")
     expect(page.get_by_text("Deposit account saved.").last).to_be_visible()

@@ -50,7 +50,7 @@ INVOICES = SyncedList(
         Column("Total", "num"),
         Column("Balance", "num"),
         Column("Status"),
-        Column("QuickBooks"),
+        Column("QuickBooks", "qbo-cell"),
     ),
     row_template="billing/_invoice_row.html",
     new_label="New invoice",

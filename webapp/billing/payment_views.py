@@ -54,7 +54,8 @@ PAYMENTS = SyncedList(
     columns=(
         *(Column(label) for label in ("Date", "Client", "Invoice")),
         Column("Amount", "num"),
-        *(Column(label) for label in ("Method", "Description", "QuickBooks")),
+        *(Column(label) for label in ("Method", "Description")),
+        Column("QuickBooks", "qbo-cell"),
     ),
     row_template="billing/_payment_row.html",
     title="Payments",

@@ -32,7 +32,7 @@ from .responses import created_row_response, oob_row, start_sync_action, sync_hi
 
 @dataclass(frozen=True)
 class Column:
-    """A column heading of the table; `css` is "num" for amounts."""
+    """A column heading of the table; `css` is "num" for amounts, "qbo-cell" for QuickBooks."""
 
     label: str
     css: str = ""
