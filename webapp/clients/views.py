@@ -50,7 +50,12 @@ CLIENTS = SyncedList(
             "qbo", "QuickBooks", "Any status", ClientAccount.qbo_status, SyncStatus
         ),
     ),
-    columns=(Column("Name"), Column("Email"), Column("Open balance", "num"), Column("QuickBooks", "qbo-cell")),
+    columns=(
+        Column("Name"),
+        Column("Email"),
+        Column("Open balance", "num"),
+        Column("QuickBooks", "qbo-cell"),
+    ),
     row_template="clients/_row.html",
     row_context=open_balances,
     new_label="New client",
