@@ -386,3 +386,19 @@ def test_a_customer_merged_in_quickbooks_shows_on_the_client_row(
     assert [d["label"] for d in synced_invoice.qbo_remote_diff] == ["Customer"]
     page = client.get("/clients/").get_data(as_text=True)
     assert "Merged in QuickBooks" in page and "Keep only in Ledgerbridge" in page
+
+
+def test_a_change_to_a_row_a_job_holds_is_applied_by_the_next_catch_up(
+    qbo_firm, synced_payment, qbo_user, run_jobs
+):
+    qbo_user.edit("Payment", synced_payment.qbo_id, TxnDate="2026-11-29")
+    synced_payment.qbo_status = SyncStatus.SYNCING  # as while a job works on it
+    db.session.commit()
+    catch_up(qbo_firm, run_jobs)
+    assert synced_payment.qbo_remote_state is None  # left to the job
+
+    synced_payment.qbo_status = SyncStatus.SYNCED  # the job is done
+    db.session.commit()
+    catch_up(qbo_firm, run_jobs)
+    assert synced_payment.qbo_remote_state is RemoteState.CHANGED
+    assert synced_payment.qbo_remote_diff[0]["theirs"] == "2026-11-29"

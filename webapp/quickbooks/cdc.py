@@ -132,13 +132,13 @@ def out_of_reach_message(connection: QboConnection) -> str:
     return OUT_OF_REACH.format(day=since.strftime("%-d %b %Y") if since else "never")
 
 
-def apply_changes(firm_id: int, realm_id: str, changes: Changes) -> Counter:
+def apply_changes(firm_id: int, realm_id: str, changes: Changes, held_back=None) -> Counter:
     """Apply what was read, entity by entity, oldest change first (the caller commits)."""
     outcome = Counter()
     for entity in ENTITIES:
         objs = sorted(changes.objects.get(entity, {}).values(), key=lambda o: qbo_time(o) or _EPOCH)
         if objs:
-            outcome.update(apply_objects(firm_id, realm_id, entity, objs))
+            outcome.update(apply_objects(firm_id, realm_id, entity, objs, held_back))
     return outcome
 
 
@@ -159,8 +159,14 @@ def catch_up(ctx) -> Counter:
         connection.cdc_checked_at = started
         return Counter(out_of_reach=1)
     changes = read_changes(ctx.client, since)
-    outcome = apply_changes(connection.firm_id, connection.realm_id, changes)
-    finish(connection, changes.through or started, started)
+    held_back: list[datetime] = []
+    outcome = apply_changes(connection.firm_id, connection.realm_id, changes, held_back)
+    through = changes.through or started
+    if held_back:
+        # A job held some rows: the next catch-up starts just before their change, so it is
+        # applied once the job is done (what was applied now is recognised and skipped).
+        through = min(through, min(held_back) - timedelta(seconds=1))
+    finish(connection, through, started)
     outcome["calls"] = changes.calls
     return outcome
 

@@ -51,8 +51,14 @@ ENTITY_MODELS = {
 ACTION = "quickbooks"  # the history action for changes made in QuickBooks
 
 
-def apply_objects(firm_id: int, realm_id: str, entity: str, objects: list[dict]) -> Counter:
+def apply_objects(
+    firm_id: int, realm_id: str, entity: str, objects: list[dict], held_back: list | None = None
+) -> Counter:
     """Apply QBO's current copies of `entity` objects to the firm's rows.
+
+    Args:
+        held_back: if given, gets the LastUpdatedTime of each object left to a busy row, so the
+            caller can read it again later instead of losing it.
 
     Returns:
         How many objects ended how ("flagged", "deleted", "imported", "linked", "same", ...).
@@ -80,7 +86,10 @@ def apply_objects(firm_id: int, realm_id: str, entity: str, objects: list[dict])
                 outcome["unknown"] += 1
             continue
         for row in matched:
-            outcome[apply_object(row, obj)] += 1
+            result = apply_object(row, obj)
+            outcome[result] += 1
+            if result == "busy" and held_back is not None and qbo_time(obj):
+                held_back.append(qbo_time(obj))
     return outcome
 
 
