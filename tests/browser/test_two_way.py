@@ -158,3 +158,49 @@ def test_a_payment_deleted_in_quickbooks_is_flagged_and_kept_only_here_from_the_
     expect(row).not_to_contain_text("Deleted in QuickBooks")
     assert_not_reloaded(page)
     assert quickbooks_payments(live_stack, realm) == []
+
+
+def test_an_amount_edited_in_quickbooks_is_flagged_reconciled_and_put_back_from_the_menu(
+    page: Page, live_stack, in_quickbooks
+):
+    realm, _ = in_quickbooks
+    page.goto(f"{live_stack.url}/billing/payments")
+    dialog = open_record_payment(page, live_stack.data.client, live_stack.data.open_invoice)
+    dialog.get_by_label("Amount").fill("200.00")
+    dialog.get_by_label("Reference").fill("CHK-3003")
+    dialog.get_by_role("button", name="Record payment").click()
+    row = page.locator("#payments-body tr", has_text="CHK-3003")
+    expect(row.locator(".badge").first).to_have_text("Synced", timeout=WAIT)
+    [ours] = quickbooks_payments(live_stack, realm)
+
+    qbo = page.context.new_page()  # a person lowers the amount in QuickBooks
+    qbo.goto(f"{live_stack.emulator.url}/_emulator/{realm}/payments/{ours['Id']}")
+    qbo.get_by_label("Amount").fill("150.00")
+    qbo.get_by_role("button", name="Save").click()
+    page.bring_to_front()
+    mark_page(page)
+    expect(row).to_contain_text("Changed in QuickBooks", timeout=WAIT)
+    expect(row).to_contain_text("Amount differ")
+
+    reconciliation = page.context.new_page()
+    reconciliation.goto(f"{live_stack.url}/reconciliation/")
+    mismatch = reconciliation.locator("tr", has_text="Payment of 200.00")
+    expect(mismatch).to_contain_text("Changed in QuickBooks")
+    expect(mismatch).to_contain_text("150.00")
+    reconciliation.close()
+
+    row.get_by_role("button", name="More actions").click()
+    row.get_by_role("menuitem", name="See what changed in QuickBooks").click()
+    differences = page.get_by_role("dialog")
+    expect(differences.locator("tr", has_text="Amount")).to_contain_text("200.00")
+    expect(differences.locator("tr", has_text="Amount")).to_contain_text("150.00")
+    differences.get_by_role("button", name="Close").click()
+
+    page.once("dialog", lambda confirm: confirm.accept())  # hx-confirm
+    row.get_by_role("button", name="More actions").click()
+    row.get_by_role("menuitem", name="Keep Ledgerbridge's version").click()
+    expect(row).not_to_contain_text("Changed in QuickBooks", timeout=WAIT)
+    expect(row.locator(".badge").first).to_have_text("Synced")
+    assert_not_reloaded(page)
+    [after] = quickbooks_payments(live_stack, realm)
+    assert (after["Id"], after["TotalAmt"]) == (ours["Id"], 200.0)

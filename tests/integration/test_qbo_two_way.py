@@ -402,3 +402,17 @@ def test_a_change_to_a_row_a_job_holds_is_applied_by_the_next_catch_up(
     catch_up(qbo_firm, run_jobs)
     assert synced_payment.qbo_remote_state is RemoteState.CHANGED
     assert synced_payment.qbo_remote_diff[0]["theirs"] == "2026-11-29"
+
+
+def test_an_invoice_voided_in_quickbooks_says_so_on_the_row(
+    client, qbo_firm, synced_invoice, qbo_user, run_jobs
+):
+    current = qbo_user.read("Invoice", synced_invoice.qbo_id)
+    qbo_user.post(
+        "invoice", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation="void"
+    )
+    catch_up(qbo_firm, run_jobs)
+    assert synced_invoice.qbo_remote_state is RemoteState.VOIDED
+    assert synced_invoice.qbo_status is SyncStatus.NOT_SYNCED
+    page = client.get("/billing/invoices").get_data(as_text=True)
+    assert "Voided in QuickBooks" in page and "Keep only in Ledgerbridge" in page
