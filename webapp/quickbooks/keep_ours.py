@@ -26,7 +26,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queue import AfterCommitJob, enqueue_after_commit, get_redis
+from ..queue import AfterCommitJob, enqueue_after_commit, get_redis, keep_alive, lease, let_go
 from . import handlers, mapping
 from .context import job_app_context, open_job_context
 from .differences import qbo_time
@@ -150,17 +150,20 @@ def run_keep_ours(record_type: str, record_id: int, user_id: int | None = None) 
         if record is None or record.qbo_status is not SyncStatus.SYNCING:
             db.session.rollback()
             return "skipped: the row is no longer pending"
-        lock = get_redis().lock(
+        # The same lease a sync job holds: one job per row, freed within seconds if killed.
+        lock = lease(
+            get_redis(),
             row_lock_key(record_type, record_id),
-            timeout=current_app.config["JOB_TIMEOUT"] + 60,
-            blocking=False,
+            current_app.config["JOB_LEASE_SECONDS"],
         )
         if not lock.acquire(blocking=False):
             db.session.rollback()
             return "skipped: another job holds the row"
+        keep_alive(lock)
         try:
             return _attempt(record, user_id)
         finally:
+            let_go(lock)
             try:
                 lock.release()
             except Exception:
