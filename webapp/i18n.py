@@ -15,15 +15,51 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, format_decimal, format_time, get_locale, refresh
+from flask_babel import (
+    Babel,
+    LazyString,
+    format_date,
+    format_decimal,
+    format_time,
+    get_locale,
+    gettext,
+    refresh,
+)
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 LANGUAGES = {"en": "English", "nl": "Nederlands"}
 DEFAULT_LOCALE = "en"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 babel = Babel()
+
+
+class _EscapedLazyString(LazyString):
+    """Flask-Babel's lazy string marks itself safe HTML; ours is escaped like any other text."""
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """A message translated each time it is shown (form labels, list headings, enum labels)."""
+    return _EscapedLazyString(gettext, string, **variables)
+
+
+def N_(text: str) -> str:
+    """Mark a fixed message for translation where it is defined; it is translated where shown.
+
+    Such messages are stored on rows in English (a job has no user), and templates show them
+    through the `translated` filter; QuickBooks' own words are not in the catalog and stay as
+    QuickBooks wrote them.
+    """
+    return text
+
+
+def translated(text: str | None) -> str:
+    """A stored message in the user's language when it is one of ours, else as it was."""
+    return gettext(text) if text else ""
 
 
 def select_locale() -> str:
@@ -89,6 +125,11 @@ def init_i18n(app: Flask) -> None:
     # pushed (the CLI, the tests): choose again for every request.
     app.before_request(refresh)
     app.jinja_env.filters.update(
-        day=day_element, date_text=day, clock=clock, moment=moment, amount=amount
+        translated=translated,
+        day=day_element,
+        date_text=day,
+        clock=clock,
+        moment=moment,
+        amount=amount,
     )
     app.jinja_env.globals.update(get_locale=get_locale, time_zone_label=time_zone_label)

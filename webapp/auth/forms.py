@@ -2,13 +2,14 @@ from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import TextForm
+from ..i18n import lazy_gettext as _l
 from ..validators import PlainText
 
 
 class LoginForm(TextForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), PlainText()])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField("Keep me signed in")
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), PlainText()])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
 
 
 MIN_PASSWORD_LENGTH = 8
@@ -16,13 +17,13 @@ MIN_PASSWORD_LENGTH = 8
 
 class PasswordForm(TextForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password."), Length(max=200)],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=200)],
     )
     new_password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[
-            DataRequired("Choose a new password."),
+            DataRequired(_l("Choose a new password.")),
             Length(
                 min=MIN_PASSWORD_LENGTH,
                 max=200,
@@ -31,6 +32,6 @@ class PasswordForm(TextForm):
         ],
     )
     confirm_password = PasswordField(
-        "New password again",
-        validators=[EqualTo("new_password", "The two new passwords are not the same.")],
+        _l("New password again"),
+        validators=[EqualTo(_l("new_password"), "The two new passwords are not the same.")],
     )

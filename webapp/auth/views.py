@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
@@ -71,7 +72,7 @@ def login():
         password_ok = throttle.check_password(user, form.password.data)
         if user is None or not user.active or not password_ok:
             log.info("failed sign-in: account %r from %s", email, request.remote_addr)
-            form.password.errors.append("Email or password is not right.")
+            form.password.errors.append(_("Email or password is not right."))
             return render_template("auth/login.html", form=form), 422
         login_user(user, remember=form.remember.data)
         return redirect(_safe_next(request.args.get("next")))
@@ -97,7 +98,7 @@ def logout():
     current_user.end_sessions()
     db.session.commit()
     logout_user()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("auth.login"))
 
 
@@ -109,7 +110,7 @@ def change_password():
         return render_template("auth/password.html", form=form), 422 if form.errors else 200
     user = current_user._get_current_object()
     if not user.check_password(form.current_password.data):
-        form.current_password.errors.append("That is not your current password.")
+        form.current_password.errors.append(_("That is not your current password."))
         return render_template("auth/password.html", form=form), 422
     user.set_password(form.new_password.data)  # a new session token: other cookies stop working
     db.session.commit()
@@ -117,7 +118,7 @@ def change_password():
     remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
     login_user(user, remember=remember_cookie in request.cookies)
     log.info("password changed: user %s", user.id)
-    flash("Your password is changed. Any other browser signed in as you is signed out.")
+    flash(_("Your password is changed. Any other browser signed in as you is signed out."))
     return redirect(url_for("index"))
 
 

@@ -3,6 +3,8 @@
 import re
 from datetime import date, timedelta
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +20,7 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from ..forms import TextForm
+from ..i18n import lazy_gettext as _l
 from ..models import PaymentMethod
 from ..scoping import parse_id
 from ..validators import DecimalText, MoneyAmount, PlainText, strip
@@ -39,11 +42,11 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError("Enter a date like 2026-11-27.") from error
+            raise ValueError(_("Enter a date like 2026-11-27.")) from error
 
     def pre_validate(self, form):
         if self.data is not None and not (EARLIEST <= self.data <= LATEST):
-            raise ValidationError("Enter a date between 1990 and 2099.")
+            raise ValidationError(_("Enter a date between 1990 and 2099."))
 
 
 # Line fields are named lines-<index>-<field>. Indices only grow as lines are added and
@@ -69,56 +72,56 @@ class LineForm(Form):
     """One invoice line; a sub-form of InvoiceForm, so it has no CSRF token of its own."""
 
     description = StringField(
-        "Description",
+        _l("Description"),
         filters=[strip],
-        validators=[DataRequired("Describe the work."), Length(max=4000), PlainText()],
+        validators=[DataRequired(_l("Describe the work.")), Length(max=4000), PlainText()],
     )
-    quantity = StringField("Quantity", default="1", validators=[DecimalText("quantity", "1")])
+    quantity = StringField(_l("Quantity"), default="1", validators=[DecimalText("quantity", "1")])
     unit_price = StringField(
-        "Unit price", validators=[DecimalText("price", "150.00", allow_zero=True)]
+        _l("Unit price"), validators=[DecimalText("price", "150.00", allow_zero=True)]
     )
 
 
 class InvoiceForm(TextForm):
-    client_id = SelectField("Client", coerce=optional_id, validate_choice=False)
+    client_id = SelectField(_l("Client"), coerce=optional_id, validate_choice=False)
     number = StringField(
-        "Number",
+        _l("Number"),
         filters=[strip],
-        validators=[DataRequired("Give the invoice a number."), Length(max=21)],
+        validators=[DataRequired(_l("Give the invoice a number.")), Length(max=21)],
     )
-    issue_date = DayField("Invoice date", default=date.today)
-    due_date = DayField("Due date", default=lambda: date.today() + timedelta(days=30))
+    issue_date = DayField(_l("Invoice date"), default=date.today)
+    due_date = DayField(_l("Due date"), default=lambda: date.today() + timedelta(days=30))
     lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
 
     def validate_client_id(self, field):
         if field.data is None:
-            raise ValidationError("Choose a client.")
+            raise ValidationError(_("Choose a client."))
 
     def validate_number(self, field):
         if any(ch in field.data for ch in "\t\r\n") or not field.data.isprintable():
-            raise ValidationError("Use letters, digits and punctuation only.")
+            raise ValidationError(_("Use letters, digits and punctuation only."))
 
     def validate_due_date(self, field):
         if field.data and self.issue_date.data and field.data < self.issue_date.data:
-            raise ValidationError("The due date cannot be before the invoice date.")
+            raise ValidationError(_("The due date cannot be before the invoice date."))
 
 
-METHOD_CHOICES = [SelectChoice(m.value, m.label) for m in PaymentMethod]
+METHOD_CHOICES = [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m in PaymentMethod]
 
 
 class PaymentForm(TextForm):
-    client_id = SelectField("Client", coerce=optional_id, validate_choice=False)
-    invoice_id = SelectField("Invoice", coerce=optional_id, validate_choice=False)
-    amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
-    received_on = DayField("Date", default=date.today)
-    method = SelectField("Method", choices=METHOD_CHOICES, default=PaymentMethod.CHECK.value)
+    client_id = SelectField(_l("Client"), coerce=optional_id, validate_choice=False)
+    invoice_id = SelectField(_l("Invoice"), coerce=optional_id, validate_choice=False)
+    amount = StringField(_l("Amount"), filters=[strip], validators=[MoneyAmount()])
+    received_on = DayField(_l("Date"), default=date.today)
+    method = SelectField(_l("Method"), choices=METHOD_CHOICES, default=PaymentMethod.CHECK.value)
     reference = StringField(
-        "Reference", filters=[strip], validators=[Optional(), Length(max=100), PlainText()]
+        _l("Reference"), filters=[strip], validators=[Optional(), Length(max=100), PlainText()]
     )
     description = TextAreaField(
-        "Description", filters=[strip], validators=[Optional(), Length(max=1000), PlainText()]
+        _l("Description"), filters=[strip], validators=[Optional(), Length(max=1000), PlainText()]
     )
-    sync_to_qbo = BooleanField("Sync this payment with QuickBooks")
+    sync_to_qbo = BooleanField(_l("Sync this payment with QuickBooks"))
     # Which page opened the form: the answer updates that page's table.
     origin = HiddenField(default="payments")
     # The answer to "QuickBooks already shows a payment…": link, unsynced or anyway.
@@ -129,16 +132,16 @@ class PaymentForm(TextForm):
 
     def validate_client_id(self, field):
         if field.data is None:
-            raise ValidationError("Choose a client.")
+            raise ValidationError(_("Choose a client."))
 
     def validate_invoice_id(self, field):
         if field.data is None:
-            raise ValidationError("Choose an invoice.")
+            raise ValidationError(_("Choose an invoice."))
 
 
 class RefundForm(TextForm):
-    amount = StringField("Amount", filters=[strip], validators=[MoneyAmount()])
-    refunded_on = DayField("Date", default=date.today)
+    amount = StringField(_l("Amount"), filters=[strip], validators=[MoneyAmount()])
+    refunded_on = DayField(_l("Date"), default=date.today)
     reason = TextAreaField(
-        "Reason", filters=[strip], validators=[Optional(), Length(max=500), PlainText()]
+        _l("Reason"), filters=[strip], validators=[Optional(), Length(max=500), PlainText()]
     )

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
@@ -10,6 +11,7 @@ from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request
+from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
 from ..quickbooks.state import SyncAction
 from ..quickbooks.sync import sync_after_create
@@ -42,23 +44,34 @@ INVOICES = SyncedList(
     descending=True,
     client_id=Invoice.client_id,
     filters=(
-        ChoiceFilter.of_enum("status", "Status", "Any status", Invoice.status, InvoiceStatus),
-        ChoiceFilter.of_enum("qbo", "QuickBooks", "Any status", Invoice.qbo_status, SyncStatus),
+        ChoiceFilter.of_enum(
+            "status", _l("Status"), _l("Any status"), Invoice.status, InvoiceStatus
+        ),
+        ChoiceFilter.of_enum(
+            "qbo", _l("QuickBooks"), _l("Any status"), Invoice.qbo_status, SyncStatus
+        ),
     ),
     columns=(
-        *(Column(label) for label in ("Number", "Client", "Date", "Due date")),
-        Column("Total", "num"),
-        Column("Balance", "num"),
-        Column("Status"),
-        Column("QuickBooks", "qbo-cell"),
+        Column(_l("Number")),
+        Column(_l("Client")),
+        Column(_l("Date")),
+        Column(_l("Due date")),
+        Column(_l("Total"), "num"),
+        Column(_l("Balance"), "num"),
+        Column(_l("Status")),
+        Column(_l("QuickBooks"), "qbo-cell"),
     ),
     row_template="billing/_invoice_row.html",
-    new_label="New invoice",
+    title=_l("Invoices"),
+    no_match_text=_l("No invoices match these filters."),
+    new_label=_l("New invoice"),
     new_endpoint="billing.new_invoice",
-    empty_text="No invoices yet. Create one with “New invoice” above.",
+    empty_text=_l("No invoices yet. Create one with “New invoice” above."),
     tabs_template="billing/_tabs.html",
     actions=(SyncAction.SYNC,),  # an invoice is not unsynced on its own
-    history_title=lambda invoice: f"Invoice {invoice.number} · {invoice.client.display_name}",
+    history_title=lambda invoice: _(
+        "Invoice %(number)s · %(client)s", number=invoice.number, client=invoice.client.display_name
+    ),
 )
 INVOICES.register(bp)
 render_invoice_row = INVOICES.render_row
@@ -70,7 +83,7 @@ def _client_choices():
         .where(ClientAccount.active.is_(True))
         .order_by(ClientAccount.display_name)
     ).scalars()
-    return [SelectChoice("", "Choose a client")] + [
+    return [SelectChoice("", _("Choose a client"))] + [
         SelectChoice(c.id, c.display_name) for c in clients
     ]
 
@@ -138,7 +151,10 @@ def create_invoice_view():
         return _form_response(form, 422)
     if invoice_number_taken(current_user.firm_id, form.number.data):
         form.number.errors.append(
-            f"That number is taken; the next free one is {next_invoice_number(current_user.firm_id)}."
+            _(
+                "That number is taken; the next free one is %(number)s.",
+                number=next_invoice_number(current_user.firm_id),
+            )
         )
         return _form_response(form, 422)
     lines = [
@@ -146,7 +162,7 @@ def create_invoice_view():
         for line in (entry.form for entry in form.lines)
     ]
     if sum(line_amount(quantity, price) for _, quantity, price in lines) >= MAX_TOTAL:
-        form.lines.errors.append("That total is too large.")
+        form.lines.errors.append(_("That total is too large."))
         return _form_response(form, 422)
     try:
         invoice = create_invoice(
@@ -166,10 +182,10 @@ def create_invoice_view():
     except IntegrityError:
         # Another invoice took the number between our check and the insert.
         db.session.rollback()
-        form.number.errors.append("That number was just taken; try again.")
+        form.number.errors.append(_("That number was just taken; try again."))
         form.number.data = next_invoice_number(current_user.firm_id)
         return _form_response(form, 422)
-    message = f"Invoice {invoice.number} created."
+    message = _("Invoice %(number)s created.", number=invoice.number)
     if not is_fragment_request():
         flash(message)
         return redirect(url_for("billing.invoices"))

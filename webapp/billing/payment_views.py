@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 from wtforms.fields import SelectChoice
@@ -10,6 +11,7 @@ from wtforms.fields import SelectChoice
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
 from ..i18n import amount, day
+from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
 from ..scoping import firm_select, get_or_404, posted_row
@@ -48,23 +50,33 @@ PAYMENTS = SyncedList(
     descending=True,
     client_id=Payment.client_id,
     filters=(
-        ChoiceFilter.of_enum("qbo", "QuickBooks", "Any status", Payment.qbo_status, SyncStatus),
-        ChoiceFilter.of_enum("method", "Method", "Any method", Payment.method, PaymentMethod),
+        ChoiceFilter.of_enum(
+            "qbo", _l("QuickBooks"), _l("Any status"), Payment.qbo_status, SyncStatus
+        ),
+        ChoiceFilter.of_enum(
+            "method", _l("Method"), _l("Any method"), Payment.method, PaymentMethod
+        ),
     ),
     columns=(
-        *(Column(label) for label in ("Date", "Client", "Invoice")),
-        Column("Amount", "num"),
-        *(Column(label) for label in ("Method", "Description")),
-        Column("QuickBooks", "qbo-cell"),
+        Column(_l("Date")),
+        Column(_l("Client")),
+        Column(_l("Invoice")),
+        Column(_l("Amount"), "num"),
+        Column(_l("Method")),
+        Column(_l("Description")),
+        Column(_l("QuickBooks"), "qbo-cell"),
     ),
     row_template="billing/_payment_row.html",
-    title="Payments",
-    new_label="Record payment",
+    title=_l("Payments"),
+    no_match_text=_l("No payments match these filters."),
+    new_label=_l("Record payment"),
     new_endpoint="billing.new_payment",
-    empty_text="No payments yet. Record one with the button above.",
+    empty_text=_l("No payments yet. Record one with the button above."),
     tabs_template="billing/_tabs.html",
-    history_title=lambda payment: (
-        f"Payment of {amount(payment.amount)} · {payment.client.display_name}"
+    history_title=lambda payment: _(
+        "Payment of %(amount)s · %(client)s",
+        amount=amount(payment.amount),
+        client=payment.client.display_name,
     ),
     history_template="billing/_payment_refunds.html",
 )
@@ -83,7 +95,7 @@ def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
         .where(ClientAccount.active.is_(True))
         .order_by(ClientAccount.display_name)
     ).scalars()
-    form.client_id.choices = [SelectChoice("", "Choose a client")] + [
+    form.client_id.choices = [SelectChoice("", _("Choose a client"))] + [
         SelectChoice(c.id, c.display_name) for c in clients
     ]
     client_id = form.client_id.data if client_id is None else client_id
@@ -91,7 +103,15 @@ def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
     form.invoice_id.choices = [
         SelectChoice("", _invoice_placeholder(client_id, form.open_invoices))
     ] + [
-        SelectChoice(i.id, f"{i.number} · {day(i.issue_date)} · {amount(i.balance)} open")
+        SelectChoice(
+            i.id,
+            _(
+                "%(number)s · %(date)s · %(balance)s open",
+                number=i.number,
+                date=day(i.issue_date),
+                balance=amount(i.balance),
+            ),
+        )
         for i in form.open_invoices
     ]
     if invoice_id is not None:
@@ -129,9 +149,10 @@ def _default_amount(form) -> None:
         open_there = open_in_quickbooks(chosen[0])
         if open_there is not None:
             form.amount.data = f"{open_there:.2f}"
-            form.amount_hint = (
-                f"QuickBooks shows {amount(open_there)} open on this invoice; "
-                f"Ledgerbridge shows {chosen[0].balance:,.2f}."
+            form.amount_hint = _(
+                "QuickBooks shows %(there)s open on this invoice; Ledgerbridge shows %(here)s.",
+                there=amount(open_there),
+                here=amount(chosen[0].balance),
             )
 
 
@@ -178,14 +199,17 @@ def create_payment():
     form = _payment_form(client.id if client else None)
     valid = form.validate_on_submit()
     if invoice is not None and client is not None and invoice.client_id != client.id:
-        form.invoice_id.errors.append("That invoice belongs to another client.")
+        form.invoice_id.errors.append(_("That invoice belongs to another client."))
         valid = False
     if invoice is not None and invoice.balance <= 0:
-        form.invoice_id.errors.append("That invoice is already paid in full.")
+        form.invoice_id.errors.append(_("That invoice is already paid in full."))
         valid = False
     if valid and Decimal(form.amount.data) > invoice.balance:
         form.amount.errors.append(
-            f"The open balance is {amount(invoice.balance)}; enter at most that."
+            _(
+                "The open balance is %(balance)s; enter at most that.",
+                balance=amount(invoice.balance),
+            )
         )
         valid = False
     if not valid:
@@ -214,7 +238,10 @@ def create_payment():
         # Another payment landed between our check and the row lock.
         db.session.rollback()
         form.amount.errors.append(
-            f"The open balance is now {amount(error.limit)}; enter at most that."
+            _(
+                "The open balance is now %(balance)s; enter at most that.",
+                balance=amount(error.limit),
+            )
         )
         return _payment_form_response(form, 422)
     # Creation rules: box cleared -> Skipped "Sync turned off for this payment".
@@ -244,9 +271,11 @@ def _linked_response(form, received: Payment, user):
         received, user, PaymentMethod(form.method.data), form.reference.data, form.description.data
     )
     db.session.commit()
-    message = (
-        f"Linked to the payment of {amount(received.amount)} QuickBooks already has for invoice "
-        f"{received.invoice.number}; no second payment was recorded."
+    message = _(
+        "Linked to the payment of %(amount)s QuickBooks already has for invoice %(number)s; "
+        "no second payment was recorded.",
+        amount=amount(received.amount),
+        number=received.invoice.number,
     )
     if not is_fragment_request():
         flash(message)
@@ -265,11 +294,16 @@ def _linked_response(form, received: Payment, user):
 
 
 def _recorded_message(payment) -> str:
-    text = f"Payment of {amount(payment.amount)} recorded for invoice {payment.invoice.number}."
+    text = _(
+        "Payment of %(amount)s recorded for invoice %(number)s.",
+        amount=amount(payment.amount),
+        number=payment.invoice.number,
+    )
     if payment.qbo_status in (SyncStatus.SKIPPED, SyncStatus.FAILED):
-        return f"{text} Not sent to QuickBooks: {payment.qbo_message}."
+        reason = _(payment.qbo_message) if payment.qbo_message else ""
+        return text + " " + _("Not sent to QuickBooks: %(reason)s.", reason=reason)
     if payment.qbo_status is SyncStatus.SYNCING:
-        return f"{text} Sending it to QuickBooks."
+        return text + " " + _("Sending it to QuickBooks.")
     return text
 
 
@@ -297,7 +331,10 @@ def create_refund(payment_id):
     valid = form.validate_on_submit()
     if valid and Decimal(form.amount.data) > payment.refundable_amount:
         form.amount.errors.append(
-            f"Only {amount(payment.refundable_amount)} is left to refund on this payment."
+            _(
+                "Only %(amount)s is left to refund on this payment.",
+                amount=amount(payment.refundable_amount),
+            )
         )
         valid = False
     if not valid:
@@ -313,11 +350,17 @@ def create_refund(payment_id):
         )
     except AmountTooLarge as error:
         db.session.rollback()
-        form.amount.errors.append(f"Only {amount(error.limit)} is left to refund on this payment.")
+        form.amount.errors.append(
+            _("Only %(amount)s is left to refund on this payment.", amount=amount(error.limit))
+        )
         return _refund_form_response(form, payment, 422)
     sync_after_create(refund, user)
     db.session.commit()
-    message = f"Refunded {amount(refund.amount)}; invoice {payment.invoice.number} is open again."
+    message = _(
+        "Refunded %(amount)s; invoice %(number)s is open again.",
+        amount=amount(refund.amount),
+        number=payment.invoice.number,
+    )
     if not is_fragment_request():
         flash(message)
         return redirect(url_for("billing.payments"))

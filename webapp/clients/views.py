@@ -1,12 +1,14 @@
 """Clients page: the list with open balances and QuickBooks status, new client, row sync actions."""
 
 from flask import flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..htmx import is_fragment_request
+from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, SyncStatus
 from ..scoping import firm_select
 from ..synced_lists import ChoiceFilter, Column, SyncedList
@@ -41,26 +43,28 @@ CLIENTS = SyncedList(
         # The firm's own status of the client: whether it still works for them.
         ChoiceFilter(
             "status",
-            "Status",
-            "Any status",
+            _l("Status"),
+            _l("Any status"),
             ClientAccount.active,
-            (("active", "Active", True), ("inactive", "Inactive", False)),
+            (("active", _l("Active"), True), ("inactive", _l("Inactive"), False)),
         ),
         ChoiceFilter.of_enum(
-            "qbo", "QuickBooks", "Any status", ClientAccount.qbo_status, SyncStatus
+            "qbo", _l("QuickBooks"), _l("Any status"), ClientAccount.qbo_status, SyncStatus
         ),
     ),
     columns=(
-        Column("Name"),
-        Column("Email"),
-        Column("Open balance", "num"),
-        Column("QuickBooks", "qbo-cell"),
+        Column(_l("Name")),
+        Column(_l("Email")),
+        Column(_l("Open balance"), "num"),
+        Column(_l("QuickBooks"), "qbo-cell"),
     ),
     row_template="clients/_row.html",
     row_context=open_balances,
-    new_label="New client",
+    title=_l("Clients"),
+    no_match_text=_l("No clients match these filters."),
+    new_label=_l("New client"),
     new_endpoint="clients.new",
-    empty_text="No clients yet. Add one with “New client” above.",
+    empty_text=_l("No clients yet. Add one with “New client” above."),
     history_title=lambda client: client.display_name,
 )
 CLIENTS.register(bp)
@@ -79,7 +83,7 @@ def create():
     if not form.validate_on_submit():
         return _form_response(form, 422)
     if display_name_taken(current_user.firm_id, form.display_name.data):
-        form.display_name.errors.append("A client with this name already exists.")
+        form.display_name.errors.append(_("A client with this name already exists."))
         return _form_response(form, 422)
     client = create_client(
         current_user.firm_id,
@@ -93,9 +97,9 @@ def create():
     except IntegrityError:
         # Someone else added the same name between our check and the insert.
         db.session.rollback()
-        form.display_name.errors.append("A client with this name already exists.")
+        form.display_name.errors.append(_("A client with this name already exists."))
         return _form_response(form, 422)
-    message = f"Client {client.display_name} added."
+    message = _("Client %(name)s added.", name=client.display_name)
     if not is_fragment_request():
         flash(message)
         return redirect(url_for("clients.index"))

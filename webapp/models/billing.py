@@ -8,6 +8,7 @@ from sqlalchemy import Date, Enum, ForeignKey, Index, Numeric, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .sync import SyncedRecordMixin
 from .types import ZERO, Money, UTCDateTime, utcnow
 
@@ -26,7 +27,7 @@ class InvoiceStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"unpaid": "Unpaid", "partially_paid": "Partially paid", "paid": "Paid"}[self.value]
+        return str(_INVOICE_STATUS_LABELS[self.value])
 
 
 class PaymentMethod(StrEnum):
@@ -38,7 +39,7 @@ class PaymentMethod(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return str(_METHOD_LABELS[self.value])
 
 
 class PaymentSource(StrEnum):
@@ -48,9 +49,27 @@ class PaymentSource(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"manual": "Recorded by hand", "online": "Online", "quickbooks": "QuickBooks"}[
-            self.value
-        ]
+        return str(_SOURCE_LABELS[self.value])
+
+
+# Labels in the user's language (lazy: they are read per request).
+_INVOICE_STATUS_LABELS = {
+    "unpaid": _l("Unpaid"),
+    "partially_paid": _l("Partially paid"),
+    "paid": _l("Paid"),
+}
+_METHOD_LABELS = {
+    "cash": _l("Cash"),
+    "check": _l("Check"),
+    "bank_transfer": _l("Bank transfer"),
+    "card": _l("Card"),
+    "other": _l("Other"),
+}
+_SOURCE_LABELS = {
+    "manual": _l("Recorded by hand"),
+    "online": _l("Online"),
+    "quickbooks": _l("QuickBooks"),
+}
 
 
 class ClientAccount(SyncedRecordMixin, db.Model):

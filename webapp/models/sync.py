@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import lazy_gettext as _l
 from .types import UTCDateTime, utcnow
 
 
@@ -20,7 +21,7 @@ class SyncStatus(StrEnum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return str(_LABELS[self])
 
     @property
     def is_final(self) -> bool:
@@ -37,12 +38,12 @@ class SyncStatus(StrEnum):
 
 
 _LABELS = {
-    SyncStatus.NOT_SYNCED: "Not synced",
-    SyncStatus.SYNCING: "Syncing…",
-    SyncStatus.SYNCED: "Synced",
-    SyncStatus.FAILED: "Failed",
-    SyncStatus.SKIPPED: "Skipped",
-    SyncStatus.UNSYNCING: "Unsyncing…",
+    SyncStatus.NOT_SYNCED: _l("Not synced"),
+    SyncStatus.SYNCING: _l("Syncing…"),
+    SyncStatus.SYNCED: _l("Synced"),
+    SyncStatus.FAILED: _l("Failed"),
+    SyncStatus.SKIPPED: _l("Skipped"),
+    SyncStatus.UNSYNCING: _l("Unsyncing…"),
 }
 
 
@@ -58,15 +59,15 @@ class RemoteState(StrEnum):
 
     @property
     def label(self) -> str:
-        return _REMOTE_LABELS[self]
+        return str(_REMOTE_LABELS[self])
 
 
 _REMOTE_LABELS = {
-    RemoteState.CHANGED: "Changed in QuickBooks",
-    RemoteState.DELETED: "Deleted in QuickBooks",
-    RemoteState.VOIDED: "Voided in QuickBooks",
-    RemoteState.MERGED: "Merged in QuickBooks",
-    RemoteState.INACTIVE: "Inactive in QuickBooks",
+    RemoteState.CHANGED: _l("Changed in QuickBooks"),
+    RemoteState.DELETED: _l("Deleted in QuickBooks"),
+    RemoteState.VOIDED: _l("Voided in QuickBooks"),
+    RemoteState.MERGED: _l("Merged in QuickBooks"),
+    RemoteState.INACTIVE: _l("Inactive in QuickBooks"),
 }
 SYNCABLE_STATUSES = (SyncStatus.NOT_SYNCED, SyncStatus.FAILED, SyncStatus.SKIPPED)
 # A job is queued or running for a row in one of these; spelled here only.

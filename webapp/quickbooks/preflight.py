@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import has_request_context, request
+from flask_babel import gettext as _
 
 from ..extensions import db
+from ..i18n import N_, amount
 from ..models import (
     Firm,
     Invoice,
@@ -27,9 +29,9 @@ from ..models import (
 )
 from .state import NOT_CONNECTED
 
-CLIENT_FIRST = "Sync the client account first"
-PAYMENT_FIRST = "Sync the payment first"
-ALREADY_RUNNING = "A sync is already running"
+CLIENT_FIRST = N_("Sync the client account first")
+PAYMENT_FIRST = N_("Sync the payment first")
+ALREADY_RUNNING = N_("A sync is already running")
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,14 @@ def preflight(record) -> Blocker | None:
 def sync_blocker(record) -> str | None:
     """The reason "Sync … to QuickBooks" is greyed out for the row, or None when it may run."""
     blocker = preflight(record)
-    return blocker.message if blocker else None
+    return _(blocker.message) if blocker else None
 
 
 def unsync_blocker(record) -> str | None:
     """The reason "Unsync … from QuickBooks" is greyed out for a Synced row, or None."""
-    _, connection = _firm_and_connection(record.firm_id)
+    connection = _firm_and_connection(record.firm_id)[1]
     if connection is None or not connection.is_connected:
-        return NOT_CONNECTED
+        return _(NOT_CONNECTED)
     return None
 
 
@@ -105,8 +107,11 @@ def _deposit_account_gone(firm: Firm, connection) -> Blocker | None:
     name = firm.deposit_account_name or account.name
     return Blocker(
         SyncReason.DEPOSIT_ACCOUNT_INVALID,
-        f'The "Deposit to" account "{name}" is inactive or gone in QuickBooks. Choose another '
-        "account in Settings > Integrations > QuickBooks.",
+        _(
+            'The "Deposit to" account "%(name)s" is inactive or gone in QuickBooks. Choose '
+            "another account in Settings > Integrations > QuickBooks.",
+            name=name,
+        ),
     )
 
 
@@ -118,7 +123,12 @@ def _above_open_balance(payment: Payment) -> Blocker | None:
         return None
     return Blocker(
         SyncReason.QBO_FAULT,
-        f"The payment amount {payment.amount:,.2f} is more than the open balance {known:,.2f} "
-        f"of {invoice.number} in QuickBooks. Check the invoice in QuickBooks, or record a "
-        "smaller payment.",
+        _(
+            "The payment amount %(amount)s is more than the open balance %(balance)s of "
+            "%(number)s in QuickBooks. Check the invoice in QuickBooks, or record a smaller "
+            "payment.",
+            amount=amount(payment.amount),
+            balance=amount(known),
+            number=invoice.number,
+        ),
     )

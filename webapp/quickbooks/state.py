@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..i18n import N_
 from ..models import (
     PENDING_STATUSES,
     SYNCABLE_STATUSES,
@@ -36,9 +37,13 @@ from .errors import (
     QboUnavailable,
 )
 
-NOT_CONNECTED = "QuickBooks is not connected. Connect it in Settings > Integrations > QuickBooks."
-RECONNECT = "QuickBooks refused our connection. Reconnect in Settings > Integrations > QuickBooks."
-QUEUE_UNREACHABLE = "The background queue is not reachable. Try again in a minute."
+NOT_CONNECTED = N_(
+    "QuickBooks is not connected. Connect it in Settings > Integrations > QuickBooks."
+)
+RECONNECT = N_(
+    "QuickBooks refused our connection. Reconnect in Settings > Integrations > QuickBooks."
+)
+QUEUE_UNREACHABLE = N_("The background queue is not reachable. Try again in a minute.")
 # "This requestid was already used for another request": an earlier attempt may have created
 # the object, so the row keeps its requestid (and keeps getting QBO's answer to it).
 REQUESTID_REUSED = "600"

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from rq import Callback, Retry
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     PENDING_STATUSES,
     SYNCED_MODELS,
@@ -44,7 +46,7 @@ JOB_PATHS = {
     SyncAction.UNSYNC: "webapp.quickbooks.jobs.run_unsync",
 }
 FAILURE_CALLBACK = "webapp.quickbooks.jobs.on_job_failure"
-SYNC_OFF_FOR_PAYMENT = "Sync turned off for this payment"
+SYNC_OFF_FOR_PAYMENT = N_("Sync turned off for this payment")
 
 # Redis keys that tell the sweeper whether a pending row still has a live job.
 ROW_JOB_TTL = 24 * 3600
@@ -141,7 +143,7 @@ def request_sync(record, user: User | None) -> SyncRequest:
     if record.qbo_status in PENDING_STATUSES:
         return SyncRequest(SyncAction.SYNC, None)
     if not record.qbo_status.can_sync:
-        raise SyncNotAllowed("This row is already in QuickBooks.")
+        raise SyncNotAllowed(_("This row is already in QuickBooks."))
     blocker = sync_blocker(record)
     if blocker:
         raise SyncNotAllowed(blocker)
@@ -153,7 +155,7 @@ def request_unsync(record, user: User | None) -> SyncRequest:
     if record.qbo_status in PENDING_STATUSES:
         return SyncRequest(SyncAction.UNSYNC, None)
     if not record.qbo_status.can_unsync:
-        raise SyncNotAllowed("Only synced rows can be unsynced.")
+        raise SyncNotAllowed(_("Only synced rows can be unsynced."))
     if blocker := unsync_blocker(record):
         raise SyncNotAllowed(blocker)
     return _start(record, user, SyncAction.UNSYNC)

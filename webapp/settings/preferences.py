@@ -4,6 +4,7 @@ Like every control on the Settings pages, each saves when it changes and says so
 """
 
 from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.views import require_manager
@@ -52,7 +53,9 @@ def save_time_zone():
         return _section("settings/_time_zone.html", context, 422)
     current_user.firm.time_zone = form.time_zone.data
     db.session.commit()
-    return _saved("settings/_time_zone.html", f"Times are now shown in {form.time_zone.data}.")
+    return _saved(
+        "settings/_time_zone.html", _("Times are now shown in %(zone)s.", zone=form.time_zone.data)
+    )
 
 
 @bp.post("/preferences/language")

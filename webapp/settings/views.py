@@ -13,6 +13,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.views import require_manager
@@ -122,15 +123,16 @@ def qbo_callback():
     # Bytes, because compare_digest refuses str with non-ASCII characters.
     if not expected or not secrets.compare_digest(expected.encode(), state.encode()):
         flash(
-            "The QuickBooks connection could not be verified (state mismatch). Try again.", "error"
+            _("The QuickBooks connection could not be verified (state mismatch). Try again."),
+            "error",
         )
         return redirect(url_for("settings.quickbooks"))
     if request.args.get("error"):
-        flash("QuickBooks was not connected: the connection was cancelled.", "info")
+        flash(_("QuickBooks was not connected: the connection was cancelled."), "info")
         return redirect(url_for("settings.quickbooks"))
     code, realm_id = request.args.get("code", ""), request.args.get("realmId", "")
     if not code or not realm_id:
-        flash("QuickBooks did not send a company to connect. Try again.", "error")
+        flash(_("QuickBooks did not send a company to connect. Try again."), "error")
         return redirect(url_for("settings.quickbooks"))
     try:
         complete_connection(
@@ -141,7 +143,7 @@ def qbo_callback():
         flash(str(refused), "error")
         return redirect(url_for("settings.quickbooks"))
     db.session.commit()
-    flash("QuickBooks is connected.", "success")
+    flash(_("QuickBooks is connected."), "success")
     return redirect(url_for("settings.quickbooks"))
 
 
@@ -178,8 +180,12 @@ def qbo_payments():
     if not is_fragment_request():
         return redirect(url_for("settings.quickbooks"))
     response = make_response(render_template("settings/_payments.html", **_context()))
-    state = "on" if form.sync_manual_payments.data else "off"
-    return toast(response, f"Syncing manually created payments is {state}.", "success")
+    message = (
+        _("Syncing manually created payments is on.")
+        if form.sync_manual_payments.data
+        else _("Syncing manually created payments is off.")
+    )
+    return toast(response, message, "success")
 
 
 @bp.post("/integrations/quickbooks/deposit")
@@ -207,7 +213,7 @@ def qbo_deposit():
         firm.deposit_account_name = account.name
     db.session.commit()
     if not is_fragment_request():
-        flash("Deposit account saved.", "success")
+        flash(_("Deposit account saved."), "success")
         return redirect(url_for("settings.quickbooks"))
     response = make_response(render_template("settings/_deposit.html", **_context()))
     return toast(response, "Deposit account saved.", "success")

@@ -20,6 +20,7 @@ from sqlalchemy import Select, func
 
 from ..extensions import db
 from ..htmx import is_fragment_request
+from ..i18n import lazy_gettext as _l
 from ..models import SyncStatus, client_name_contains, utcnow
 from ..quickbooks.preflight import sync_blocker, unsync_blocker
 from ..quickbooks.state import SyncAction
@@ -59,11 +60,12 @@ class SyncedList:
     empty_text: str
     history_title: Callable[[object], str]
     filters: tuple[ChoiceFilter, ...] = ()
+    no_match_text: str = ""  # "No invoices match these filters."
     title: str = ""  # the <title>; the name, capitalised, unless given
     heading: str = ""  # the <h1>; the title unless given
     path: str | None = None  # the page's URL on its blueprint; "/<name>" unless given
     actions: tuple[SyncAction, ...] = (SyncAction.SYNC, SyncAction.UNSYNC)
-    search_placeholder: str = "Client name"
+    search_placeholder: str = _l("Client name")
     tabs_template: str | None = None
     history_template: str | None = None  # more of the history dialog, e.g. a payment's refunds
     # Values some rows need beyond the record, computed once for all rows shown.

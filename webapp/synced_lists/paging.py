@@ -16,6 +16,8 @@ import math
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, tuple_
 
@@ -75,8 +77,10 @@ class Page:
     @property
     def total_label(self) -> str:
         if not self.exact:
-            return f"{COUNT_LIMIT:,}+ rows"
-        return f"{self.total:,} {'row' if self.total == 1 else 'rows'}"
+            return _("%(count)s+ rows", count=format_number(COUNT_LIMIT))
+        return ngettext(
+            "%(count)s row", "%(count)s rows", self.total, count=format_number(self.total)
+        )
 
     @property
     def prev_args(self) -> dict:

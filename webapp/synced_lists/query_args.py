@@ -6,6 +6,7 @@ Malformed values are ignored (the filter is simply not applied), never an error.
 from dataclasses import dataclass
 
 from flask import request
+from flask_babel import LazyString
 from sqlalchemy import Select
 
 from ..models import SyncStatus
@@ -36,7 +37,10 @@ class ChoiceFilter:
 
     @classmethod
     def of_enum(cls, name: str, label: str, any_label: str, column, enum_cls) -> "ChoiceFilter":
-        options = tuple((member.value, member.label, member) for member in enum_cls)
+        # The label is read when the page is drawn, in the user's language.
+        options = tuple(
+            (member.value, LazyString(lambda m=member: m.label), member) for member in enum_cls
+        )
         return cls(name, label, any_label, column, options)
 
     def selected(self) -> str | None:

@@ -4,6 +4,7 @@ top of its table, rows out of band, and the sync-history dialog."""
 from collections.abc import Callable
 
 from flask import flash, make_response, redirect, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
@@ -32,7 +33,7 @@ def start_sync_action(
     try:
         requested = (request_sync if action is SyncAction.SYNC else request_unsync)(record, user)
     except SyncNotAllowed as refused:
-        message = str(refused)
+        message = _(str(refused))
         if not is_fragment_request():
             flash(message, "error")
             return redirect(back)
@@ -58,10 +59,10 @@ _TOAST_LEVELS = {
 
 def _action_message(record, action: SyncAction, outcome: SyncStart) -> str:
     if outcome is SyncStart.ALREADY_PENDING:
-        return "QuickBooks is already working on this row."
+        return _("QuickBooks is already working on this row.")
     if outcome is SyncStart.QUEUE_UNAVAILABLE:
-        return record.qbo_message or "The sync could not start."
-    return "Sync started." if action is SyncAction.SYNC else "Unsync started."
+        return _(record.qbo_message or "The sync could not start.")
+    return _("Sync started.") if action is SyncAction.SYNC else _("Unsync started.")
 
 
 def created_row_response(
