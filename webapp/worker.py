@@ -126,6 +126,13 @@ class JobWorker(SimpleWorker):
         self.redis_wait.until_back()
         return super().handle_job_failure(job, queue, *args, **kwargs)
 
+    def handle_execution_ended(self, job, queue, heartbeat_ttl):
+        # The first Redis call after the job's own code: Redis gone here must not end the loop
+        # before the job's retry is scheduled.
+        return self.redis_wait.call(
+            lambda: super(JobWorker, self).handle_execution_ended(job, queue, heartbeat_ttl)
+        )
+
     def handle_job_success(self, job, queue, *args, **kwargs):
         # One transaction (MULTI/EXEC): when Redis drops it, nothing was written; do it again.
         return self.redis_wait.call(
@@ -173,7 +180,8 @@ def describe_job(job: Job) -> str:
 def log_job(job: Job, failure: BaseException | None, retrying: bool, ms: float) -> None:
     """One INFO line per job: what, which row, how it ended, how long it took."""
     if failure is None:
-        outcome = getattr(job, "outcome", None) or "done"
+        outcome = getattr(job, "outcome", None)
+        outcome = "done" if outcome is None else outcome
     else:
         error = f"{type(failure).__name__}: {failure}".strip()
         outcome = f"retrying later ({error})" if retrying else f"gave up ({error})"

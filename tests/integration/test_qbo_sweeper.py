@@ -79,6 +79,37 @@ def test_a_row_whose_job_is_running_gets_no_second_job(
     assert sweeper.sweep_stuck_rows() == 1
 
 
+def test_a_job_popped_off_the_queue_by_a_worker_that_lost_redis_is_revived(
+    qbo_firm, paid_invoice, run_jobs, queue
+):
+    request_sync(paid_invoice, qbo_firm.user)
+    db.session.commit()
+    [job] = queue.get_jobs()
+    # RQ pops the id, then reads the job: Redis went away in between. It still says "queued".
+    queue.remove(job)
+    assert job.get_status() == JobStatus.QUEUED
+    stuck_for_an_hour(paid_invoice)
+    assert sweeper.sweep_stuck_rows() == 1
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    assert len(qbo_firm.entities("Payment")) == 1
+
+
+def test_a_job_scheduled_for_a_retry_but_gone_from_the_registry_is_revived(
+    qbo_app, qbo_firm, paid_invoice, run_jobs, queue
+):
+    qbo_app.config["QBO_RETRY_INTERVALS"] = [3600]
+    qbo_firm.emulator.control.set_faults(qbo_firm.realm_id, error_503_rate=1.0)
+    request_sync(paid_invoice, qbo_firm.user)
+    run_jobs()
+    qbo_firm.emulator.control.clear_faults(qbo_firm.realm_id)
+    queue.connection.delete(queue.scheduled_job_registry.key)  # lost with a Redis restart
+    stuck_for_an_hour(paid_invoice)
+    assert sweeper.sweep_stuck_rows() == 1
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+
+
 def test_a_job_that_died_with_its_worker_is_revived_once(qbo_firm, paid_invoice, run_jobs, queue):
     request_sync(paid_invoice, qbo_firm.user)
     db.session.commit()

@@ -12,8 +12,10 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import update
 
 from ..extensions import db
@@ -27,23 +29,35 @@ from .sync import enqueue_row_job, row_job_key, row_lock_key
 
 log = logging.getLogger(__name__)
 
-# A job in one of these states will still run (or is running): its row is slow, not lost.
-_LIVE_JOB_STATUSES = (
-    JobStatus.CREATED,
-    JobStatus.QUEUED,
-    JobStatus.DEFERRED,
-    JobStatus.SCHEDULED,  # waiting for an RQ Retry backoff
-)
+
+class QueueContents:
+    """The job ids on each queue (and RQ's intermediate list), read once per sweep."""
+
+    def __init__(self, redis):
+        self.redis = redis
+        self.ids: dict[str, set[bytes]] = {}
+
+    def holds(self, job: Job) -> bool:
+        if job.origin not in self.ids:
+            queue = Queue(job.origin, connection=self.redis)
+            self.ids[job.origin] = set(self.redis.lrange(queue.key, 0, -1)) | set(
+                self.redis.lrange(queue.intermediate_queue_key, 0, -1)
+            )
+        return job.id.encode() in self.ids[job.origin]
 
 
-def job_still_alive(redis, record_type: str, record_id: int) -> bool:
+def job_still_alive(
+    redis, record_type: str, record_id: int, queues: QueueContents | None = None
+) -> bool:
     """Whether the row's job is running, queued, or scheduled for a retry.
 
     Running is told by the row lock, a lease that `_run` holds for the whole attempt and that
     expires JOB_LEASE_SECONDS after a worker died holding it. Queued or scheduled is told by
-    the status of the job whose id `sync.RowJob` remembered for the row. A job that RQ
+    the job whose id `sync.RowJob` remembered for the row, and only when the job is where its
+    status says: RQ pops a job id off the queue before it reads the job, so a worker that loses
+    Redis (or dies) in between leaves a job that says "queued" and is on no queue. A job that RQ
     still calls "started" while nobody holds the row lock died with its worker (SIGKILL, OOM,
-    reboot): that row is lost and may be revived.
+    reboot). Either way that row is lost and may be revived.
     """
     if redis.exists(row_lock_key(record_type, record_id)):
         return True
@@ -54,7 +68,13 @@ def job_still_alive(redis, record_type: str, record_id: int) -> bool:
         job = Job.fetch(job_id.decode(), connection=redis)
     except NoSuchJobError:
         return False
-    return job.get_status(refresh=False) in _LIVE_JOB_STATUSES
+    status = job.get_status(refresh=False)
+    if status == JobStatus.QUEUED:
+        return (queues or QueueContents(redis)).holds(job)
+    if status == JobStatus.SCHEDULED:  # waiting for an RQ Retry backoff
+        registry = ScheduledJobRegistry(job.origin, connection=redis)
+        return redis.zscore(registry.key, job.id) is not None
+    return status in (JobStatus.CREATED, JobStatus.DEFERRED)
 
 
 def sweep_stuck_rows() -> int:
@@ -76,6 +96,7 @@ def sweep_stuck_rows() -> int:
         revived = revive_stalled_runs()
         cutoff = utcnow() - timedelta(seconds=current_app.config["SYNC_STUCK_AFTER_SECONDS"])
         redis = get_redis()
+        queues = QueueContents(redis)
         for record_type, model in SYNCED_MODELS.items():
             stuck = db.session.execute(
                 db.select(model.id, model.qbo_status_changed_at)
@@ -87,7 +108,7 @@ def sweep_stuck_rows() -> int:
                 .limit(500)
             ).all()
             for row_id, changed_at in stuck:
-                if job_still_alive(redis, record_type, row_id):
+                if job_still_alive(redis, record_type, row_id, queues):
                     continue
                 # Compare-and-set on the timestamp, so two sweepers never both re-enqueue a row.
                 won = db.session.execute(
