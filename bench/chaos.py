@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import collections
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -333,9 +332,6 @@ def run_chaos(settings: Settings) -> list[PhaseReport]:
                 payment_ids = seed(
                     chaos.app, chaos.emulator, chaos.realm, settings.payments, chaos.redis.url
                 )
-                # The set-up's in-process worker took over Ctrl-C and SIGTERM: give them back.
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 for _ in range(settings.workers):
                     chaos.workers.start(wait=False)
                 reports = [

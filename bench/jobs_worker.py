@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -121,6 +122,15 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run_burst(app, redis_url: str, kind: str) -> None:
+    try:
+        _run_burst(app, redis_url, kind)
+    finally:
+        # RQ's workers take over Ctrl-C and SIGTERM while they work: give them back.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_burst(app, redis_url: str, kind: str) -> None:
     connection = Redis.from_url(redis_url)
     queues = app.config["RQ_QUEUES"]
     if kind == "warm":
