@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint format bench clean
+.PHONY: run test test-sqlite test-postgres lint format bench clean i18n i18n-check
 
 # One venv for the demo and the tests: the runtime (requirements.txt) plus the demo's Redis binary
 # and the test tools (requirements-dev.txt). A production install takes requirements.txt alone.
@@ -39,6 +39,15 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Translations (English and Dutch): `make i18n` extracts the messages, merges them into
+# webapp/translations/nl/LC_MESSAGES/messages.po and compiles messages.mo (committed, so neither
+# the app nor the tests need a build step); `make i18n-check` fails on any untranslated message.
+i18n: $(STAMP)
+	$(PY) -m webapp.i18n_catalog update
+
+i18n-check: $(STAMP)
+	$(PY) -m webapp.i18n_catalog check
 
 bench: $(STAMP)
 	$(PY) bench/seed_speed.py

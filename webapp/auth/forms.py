@@ -33,5 +33,5 @@ class PasswordForm(TextForm):
     )
     confirm_password = PasswordField(
         _l("New password again"),
-        validators=[EqualTo(_l("new_password"), "The two new passwords are not the same.")],
+        validators=[EqualTo("new_password", _l("The two new passwords are not the same."))],
     )

@@ -4,6 +4,7 @@ The page only reads the local copy and enqueues work; the catch-up itself runs i
 """
 
 from flask import abort, make_response, render_template, request
+from flask_babel import format_date
 from flask_login import current_user
 
 from ..auth.views import require_manager
@@ -37,7 +38,7 @@ def changes_context(since: float | None = None) -> dict:
         "out_of_reach_message": out_of_reach_message(connection) if connection else "",
         "calls": monthly_counts(connection.realm_id) if connection else {},
         "metered": METERED,
-        "month": utcnow().strftime("%B %Y"),
+        "month": format_date(utcnow(), "LLLL yyyy"),
         "attention": attention_counts(current_user.firm_id),
         "can_manage": current_user.can_manage_integrations,
         "waiting_since": since if waiting else None,
