@@ -170,10 +170,14 @@ def work_chunk(run: BulkRun, items: list[BulkRunItem]) -> float:
     if working:
         try:
             with open_job_context(firm, user) as ctx:
-                db.session.commit()  # end the read transaction before talking to QBO
                 unanswered = send(ctx, working)
                 if ctx.client.last_success:
                     ctx.connection.last_success_at = utcnow()
+                _settle(run, by_id, rows, unanswered, None, user)
+                # One commit, straight after QBO answered: nothing after it can lose the answer
+                # (and no write transaction stays open while the client's call counts are added).
+                db.session.commit()
+            return 0.0
         except INFRASTRUCTURE_ERRORS:
             db.session.rollback()
             raise  # the items stay "sending"; the sweeper gives the run a new lane
