@@ -111,6 +111,7 @@ def count_progress(run: BulkRun) -> dict[str, int]:
 
 
 def store_progress(run: BulkRun) -> dict[str, int]:
+    """Recount the run from its rows (exact) into its columns; lanes only add to them."""
     counts = count_progress(run)
     run.done, run.failed, run.cancelled = counts["done"], counts["failed"], counts["cancelled"]
     return counts
@@ -158,6 +159,12 @@ def cancel_queued(run: BulkRun, state: ItemState = ItemState.QUEUED) -> int:
                 restore(row, SyncStatus(mine[row.id].previous_status), user, run.action)
     for item in items:
         item.state, item.claim = ItemState.CANCELLED, None
+    db.session.execute(
+        update(BulkRun)
+        .where(BulkRun.id == run.id)
+        .values(cancelled=BulkRun.cancelled + len(items))
+        .execution_options(synchronize_session=False)
+    )
     return len(items)
 
 
