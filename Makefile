@@ -54,6 +54,8 @@ bench: $(STAMP)
 	$(PY) bench/poll_cost.py
 	$(PY) bench/pages.py
 	$(PY) bench/badge.py
+	$(PY) bench/bulk_sync.py
+	$(PY) bench/bulk_overhead.py
 
 clean:
 	rm -rf $(VENV) instance/*.db
