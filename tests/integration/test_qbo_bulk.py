@@ -189,3 +189,22 @@ def test_two_firms_bulk_syncing_at_once_take_turns(
     mine = [c["at"] for c in qbo_calls(qbo_firm) if "/batch" in c["path"]][-4:]
     theirs = [c["at"] for c in qbo_calls(other) if "/batch" in c["path"]][-2:]
     assert theirs[0] < mine[-1]  # the second firm did not wait for the first to finish
+
+
+def test_a_single_row_action_goes_before_the_batches_of_a_running_bulk_run(
+    qbo_firm, hundred_payments, run_jobs
+):
+    from webapp.quickbooks.sync import request_sync
+
+    clicked = hundred_payments[-1]
+    others = select(Payment.id).where(Payment.id != clicked.id)
+    run_id = start_run(qbo_firm, Payment, ids=others)  # its lanes are queued first
+    request_sync(clicked, qbo_firm.user)  # then a click on one row's menu
+    db.session.commit()
+
+    run_jobs(max_jobs=1)
+
+    assert db.session.get(Payment, clicked.id).qbo_status is SyncStatus.SYNCED
+    assert db.session.get(BulkRun, run_id).done == 0  # no batch has gone yet
+    run_jobs()
+    assert db.session.get(BulkRun, run_id).done == 99
