@@ -208,3 +208,26 @@ def test_a_single_row_action_goes_before_the_batches_of_a_running_bulk_run(
     assert db.session.get(BulkRun, run_id).done == 0  # no batch has gone yet
     run_jobs()
     assert db.session.get(BulkRun, run_id).done == 99
+
+
+def test_a_429_during_a_bulk_run_fails_no_row_and_the_lane_waits_intuits_minute(
+    qbo_app, qbo_firm, hundred_payments, run_jobs, redis_conn
+):
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from webapp.quickbooks.throttle import RealmThrottle
+
+    qbo_firm.emulator.control.set_faults(qbo_firm.realm_id, error_429_rate=1.0)
+    run_id = start_run(qbo_firm, Payment)
+    run_jobs()
+
+    run = db.session.get(BulkRun, run_id)
+    assert not run.is_finished and (run.done, run.failed) == (0, 0)
+    statuses = set(db.session.scalars(select(Payment.qbo_status)))
+    assert statuses == {SyncStatus.SYNCING}  # waiting, never Failed
+    assert RealmThrottle.from_config(redis_conn, qbo_firm.realm_id, qbo_app.config).cooling_down()
+    bulk_queue = Queue(qbo_app.config["QBO_BULK_QUEUE"], connection=redis_conn)
+    waiting = ScheduledJobRegistry(queue=bulk_queue)
+    assert waiting.count >= 1  # the lanes come back after the minute Intuit asks for
+    assert bulk_queue.count == 0
