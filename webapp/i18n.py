@@ -20,6 +20,7 @@ from flask_babel import (
     LazyString,
     format_date,
     format_decimal,
+    format_number,
     format_time,
     get_locale,
     gettext,
@@ -131,5 +132,6 @@ def init_i18n(app: Flask) -> None:
         clock=clock,
         moment=moment,
         amount=amount,
+        number=format_number,
     )
     app.jinja_env.globals.update(get_locale=get_locale, time_zone_label=time_zone_label)

@@ -18,9 +18,11 @@
     const total = Number(form.dataset.total);
     const onPage = boxes(form);
     const count = everything ? total : set.size;
+    // The words come from the template, in the user's language; "{n}" stands for the number.
+    const words = form.dataset;
     form.querySelector("[data-selected-count]").textContent =
-      everything ? "All " + form.dataset.totalLabel + " matching selected" :
-      count ? count.toLocaleString() + " selected" : "None selected";
+      everything ? words.allSelected.replace("{n}", words.totalLabel) :
+      count ? words.someSelected.replace("{n}", count.toLocaleString(document.documentElement.lang)) : words.noneSelected;
     form.querySelectorAll("[data-needs-selection]").forEach(function (button) {
       button.disabled = count === 0;
     });

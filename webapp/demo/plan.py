@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from ..i18n import N_
 from ..models import InvoiceStatus, PaymentMethod, PaymentSource, SyncReason, SyncStatus
 from .names import (
     CITIES,
@@ -25,8 +26,8 @@ from .names import (
 
 CENT = Decimal("0.01")
 
-ALREADY_IN_QBO_MESSAGE = "Received in QuickBooks; not sent back to avoid a duplicate"
-SKIPPED_MESSAGE = "Sync turned off for this payment"
+ALREADY_IN_QBO_MESSAGE = N_("Received in QuickBooks; not sent back to avoid a duplicate")
+SKIPPED_MESSAGE = N_("Sync turned off for this payment")
 
 
 @dataclass
