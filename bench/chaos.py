@@ -263,7 +263,8 @@ class Chaos:
                 db.session.commit()  # the jobs go out after each commit
         db.session.commit()
         started, wanted = time.monotonic(), set(ids)
-        faults_on, next_kill = True, jobs_before + settings.kill_every
+        # The first kill comes early enough that even a small phase loses a worker.
+        faults_on, next_kill = True, jobs_before + min(settings.kill_every, max(len(ids) // 2, 1))
         stopped_at, waiting, waited = None, set(), {}
         while True:
             pending = self.pending(model, wanted)

@@ -28,7 +28,7 @@ SUCCESS_STAMP_EVERY = timedelta(minutes=1)
 
 @contextmanager
 def job_app_context() -> Iterator[None]:
-    """The worker pushes an app context before it forks; any other runner gets one here."""
+    """The worker (webapp/worker.py) pushes an app context per job; any other runner gets one here."""
     global _job_app
     if has_app_context():
         yield
