@@ -386,6 +386,7 @@ def run_chaos(settings: Settings) -> list[PhaseReport]:
                             "Payment",
                         )
                     )
+                db.session.remove()  # its open transaction would block the DROPs
                 db.drop_all()
         finally:
             chaos.close()

@@ -273,6 +273,7 @@ def main() -> None:
                 for index, kind in enumerate(kinds):
                     chunk = payment_ids[index * options.payments : (index + 1) * options.payments]
                     results[kind] = measure(app, redis_url, kind, chunk, meter)
+                db.session.remove()  # its open transaction would block the DROPs
                 db.drop_all()
         finally:
             redis_process.terminate()
