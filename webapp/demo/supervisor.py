@@ -220,7 +220,8 @@ class Demo:
             return True
 
     def start_worker(self) -> None:
-        proc = self.start("worker", [sys.executable, "worker.py"])
+        # One line per job (and a Redis outage, if any) in logs/worker.log, not in the terminal.
+        proc = self.start("worker", [sys.executable, "worker.py"], log=True)
         say(f"Started one RQ worker (python worker.py, pid {proc.pid}).")
 
     def start_web(self) -> None:
@@ -230,8 +231,10 @@ class Demo:
         args = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4"]
         args += ["-b", f"{HOST}:{self.port}", "--graceful-timeout", "5", "--no-control-socket"]
         args += ["wsgi:app"]
-        proc = self.start("web", args)
-        wait_until(lambda: http_ok(f"{self.url}/healthz"), 30, "the web server", proc)
+        # One line per request (a page polls every second) in logs/web.log, not in the terminal.
+        proc = self.start("web", args, log=True)
+        web_log = self.logs / "web.log"
+        wait_until(lambda: http_ok(f"{self.url}/healthz"), 30, f"the web server ({web_log})", proc)
 
     def connect_and_sync(self) -> None:
         """First run only: connect the firm and sync a few rows over HTTP, as its owner would."""
@@ -322,6 +325,7 @@ def main() -> int:
         demo.connect_and_sync()
         say(f"Ledgerbridge is running at {demo.url}")
         say(f"Sign in as {DEMO_EMAIL} with the password {demo_password()} (Ctrl-C stops it all).")
+        say(f"Logs: {demo.logs}/ (web.log: one line per request, worker.log: one per job).")
         return demo.watch()
     except Stop as stop:
         say(f"{stop}: stopping.")
