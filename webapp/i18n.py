@@ -24,6 +24,7 @@ from flask_babel import (
     format_time,
     get_locale,
     gettext,
+    ngettext,
     refresh,
 )
 from flask_login import current_user
@@ -46,6 +47,14 @@ class _EscapedLazyString(LazyString):
 def lazy_gettext(string: str, **variables) -> LazyString:
     """A message translated each time it is shown (form labels, list headings, enum labels)."""
     return _EscapedLazyString(gettext, string, **variables)
+
+
+def _template_gettext(string: str, **variables) -> str:
+    return gettext(string, **variables)
+
+
+def _template_ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    return ngettext(singular, plural, num, **variables)
 
 
 def N_(text: str) -> str:
@@ -125,6 +134,9 @@ def init_i18n(app: Flask) -> None:
     # Babel keeps the choice on `g`, which outlives a request when an app context was already
     # pushed (the CLI, the tests): choose again for every request.
     app.before_request(refresh)
+    # Templates translate with _() and ngettext() returning plain text, which Jinja escapes like
+    # any other: no message is trusted as HTML (Jinja's own "newstyle" marks them safe).
+    app.jinja_env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=False)
     app.jinja_env.filters.update(
         translated=translated,
         day=day_element,

@@ -162,7 +162,7 @@ def test_the_reconciliation_page_lists_a_seeded_mismatch_with_a_link_to_the_row(
     catch_up(qbo_firm, run_jobs)
     page = client.get("/reconciliation/?start=2026-01-01&end=2026-12-31").get_data(as_text=True)
     assert "Harbor Dental LLC" in page
-    assert "Payment of 450.00 on 2026-11-20 for" in page
+    assert "Payment of 450.00 on Nov 20, 2026 for" in page  # the lists' one date format
     assert "Changed in QuickBooks" in page
     assert f"#payment-{synced_payment.id}" in page
     assert 'class="nav-count"' in page  # the top bar counts it

@@ -11,17 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import amount, day, translated
+from ..i18n import lazy_gettext as _l
 from ..models import ZERO, ClientAccount, Invoice, Payment, Refund, SyncStatus
 
 KINDS = ("invoices", "payments", "refunds", "open_balance")
 LABELS = {
-    "invoices": "Invoices",
-    "payments": "Payments",
-    "refunds": "Refunds",
-    "open_balance": "Open balance",
+    "invoices": _l("Invoices"),
+    "payments": _l("Payments"),
+    "refunds": _l("Refunds"),
+    "open_balance": _l("Open balance"),
 }
 
 
@@ -52,17 +55,19 @@ def _theirs_amount(record, ours: Decimal, field_name: str) -> tuple[Decimal | No
     if state is not None and state.value in ("deleted", "voided", "merged"):
         return None, state.label
     if record.qbo_status is not SyncStatus.SYNCED:
-        reason = f"Not in QuickBooks ({record.qbo_status.label})"
+        reason = _("Not in QuickBooks (%(status)s)", status=record.qbo_status.label)
         if record.qbo_message:
-            reason = f"{reason}: {record.qbo_message}"
+            reason = f"{reason}: {translated(record.qbo_message)}"
         return None, reason
     for difference in record.qbo_remote_diff or []:
         if difference["field"] == field_name:
             theirs = Decimal(difference["theirs"].replace(",", ""))
-            return theirs, "Changed in QuickBooks"
+            return theirs, _("Changed in QuickBooks")
     if state is not None:
         labels = ", ".join(d["label"] for d in record.qbo_remote_diff or [])
-        return ours, f"Changed in QuickBooks ({labels})" if labels else state.label
+        if labels:
+            return ours, _("Changed in QuickBooks (%(fields)s)", fields=labels)
+        return ours, state.label
     return ours, ""
 
 
@@ -112,10 +117,10 @@ def reconcile(firm_id: int, start: date, end: date, client_id: int | None = None
                 Mismatch(
                     "invoice",
                     invoice,
-                    f"{invoice.number} open balance",
+                    _("%(number)s open balance", number=invoice.number),
                     invoice.balance,
                     their_balance,
-                    "Open balance differs in QuickBooks",
+                    _("Open balance differs in QuickBooks"),
                 )
             )
     for payment in db.session.execute(
@@ -126,7 +131,12 @@ def reconcile(firm_id: int, start: date, end: date, client_id: int | None = None
         row.ours["payments"] += payment.amount
         row.theirs["payments"] += theirs or ZERO
         if reason:
-            what = f"Payment of {payment.amount:,.2f} on {payment.received_on.isoformat()} for {payment.invoice.number}"
+            what = _(
+                "Payment of %(amount)s on %(date)s for %(number)s",
+                amount=amount(payment.amount),
+                date=day(payment.received_on),
+                number=payment.invoice.number,
+            )
             row.mismatches.append(
                 Mismatch("payment", payment, what, payment.amount, theirs, reason)
             )
@@ -138,6 +148,10 @@ def reconcile(firm_id: int, start: date, end: date, client_id: int | None = None
         row.ours["refunds"] += refund.amount
         row.theirs["refunds"] += theirs or ZERO
         if reason:
-            what = f"Refund of {refund.amount:,.2f} on {refund.refunded_on.isoformat()}"
+            what = _(
+                "Refund of %(amount)s on %(date)s",
+                amount=amount(refund.amount),
+                date=day(refund.refunded_on),
+            )
             row.mismatches.append(Mismatch("refund", refund, what, refund.amount, theirs, reason))
     return sorted(clients.values(), key=lambda totals: totals.client.display_name.lower())
