@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from machine import describe_machine  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Worker  # noqa: E402
@@ -132,9 +133,15 @@ def connect_and_open_clients(page, url: str, emulator_url: str, realm_id: str) -
 
 def click_sync(page, name: str):
     row = page.locator("#clients-body tr", has_text=name)
-    row.get_by_role("button", name="More actions").click()
-    row.get_by_role("menuitem", name="Sync account to QuickBooks").click()
-    return row
+    item = row.get_by_role("menuitem", name="Sync account to QuickBooks")
+    for _ in range(5):  # a row swapped in while the menu opens comes back with it closed
+        row.get_by_role("button", name="More actions").click()
+        try:
+            item.click(timeout=2_000)
+            return row
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise SystemExit(f"could not open the row menu of {name}")
 
 
 def count_polls(page, polls: list, seconds: float) -> int:
