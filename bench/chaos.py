@@ -401,6 +401,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--kill-every", type=int, default=50)
     parser.add_argument("--database", default="sqlite", help="sqlite, or a database URL")
+    parser.add_argument("--retry-intervals", default="1,2,4,8,10", help="seconds, comma-separated")
+    parser.add_argument("--sweep-interval", type=int, default=10)
     options = parser.parse_args()
     settings = Settings(
         payments=options.payments,
@@ -409,6 +411,8 @@ def main() -> None:
         workers=options.workers,
         kill_every=options.kill_every,
         database=options.database,
+        retry_intervals=tuple(int(v) for v in options.retry_intervals.split(",")),
+        sweep_interval=options.sweep_interval,
     )
     reports = run_chaos(settings)
     print(describe_machine())
