@@ -133,7 +133,6 @@ class Factory:
             **overrides,
         )
         payment.refunded_amount += amount
-        payment.invoice.balance += amount
         db.session.add(refund)
         db.session.flush()
         return refund

@@ -158,7 +158,7 @@ def test_record_payment_with_the_sync_box_cleared_is_skipped(
     assert load(live_server, Invoice, number=billing_data.second_invoice).balance == 0
 
 
-def test_refund_updates_the_payment_row_in_place_and_reopens_the_invoice(
+def test_refund_updates_the_payment_row_in_place_and_leaves_the_invoice_paid(
     signed_in: Page, live_server, billing_data
 ):
     page = signed_in
@@ -180,12 +180,13 @@ def test_refund_updates_the_payment_row_in_place_and_reopens_the_invoice(
     expect(page.get_by_role("status").filter(has_text="Refunded 150.00")).to_be_visible()
     assert_not_reloaded(page)
 
+    # A refund does not reopen the invoice, as in QuickBooks (a RefundReceipt).
     invoice = load(live_server, Invoice, number=billing_data.paid_invoice)
-    assert invoice.balance == 150
+    assert invoice.balance == 0
     page.get_by_role("tab", name="Invoices").click()
     row = invoice_row(page, billing_data.paid_invoice)
-    expect(row).to_contain_text("150.00")
-    expect(row).to_contain_text("Partially paid")
+    expect(row).to_contain_text("Paid")
+    expect(row).not_to_contain_text("Partially paid")
 
 
 def test_row_menu_works_by_keyboard(signed_in: Page, billing_data):

@@ -1,8 +1,10 @@
 """Invoice, payment and refund state changes shared by views, jobs and the seed command.
 
 Each function mutates rows and flushes; the caller (a view or a job) owns the commit.
-The one rule they all keep: an invoice's balance is its total minus its payments plus
-their refunds, and its status follows from that balance.
+The one rule they all keep: an invoice's balance is its total minus its payments, and its
+status follows from that balance. A refund does not reopen the invoice: QuickBooks books it as
+a RefundReceipt, which pays money back to the customer without touching the invoice, so
+QuickBooks keeps the invoice paid and so do we (README, "Refunds").
 """
 
 import re
@@ -132,7 +134,7 @@ def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
 
 
 def recalculate_invoice(invoice: Invoice) -> Invoice:
-    """Recompute the invoice's balance and status from its total, payments and refunds.
+    """Recompute the invoice's balance and status from its total and payments.
 
     Sums come from the database (after a flush), so rows added in this transaction count
     and rows in other sessions' open transactions do not.
@@ -143,12 +145,7 @@ def recalculate_invoice(invoice: Invoice) -> Invoice:
             Payment.invoice_id == invoice.id
         )
     ).scalar_one()
-    refunded = db.session.execute(
-        db.select(func.coalesce(func.sum(Refund.amount), 0))
-        .join(Payment, Refund.payment_id == Payment.id)
-        .where(Payment.invoice_id == invoice.id)
-    ).scalar_one()
-    invoice.balance = money(Decimal(invoice.total) - Decimal(paid) + Decimal(refunded))
+    invoice.balance = money(Decimal(invoice.total) - Decimal(paid))
     invoice.status = invoice_status_for(invoice.total, invoice.balance)
     db.session.flush()
     return invoice
@@ -224,7 +221,7 @@ def refund_payment(
     user: User | None,
     reason: str | None = None,
 ) -> Refund:
-    """Refund part or all of a payment; the invoice's balance goes back up by the amount.
+    """Refund part or all of a payment; the invoice stays as it was (a RefundReceipt in QBO).
 
     Raises:
         AmountTooLarge: the amount is above what is left to refund on the payment.
@@ -246,7 +243,7 @@ def refund_payment(
     )
     db.session.add(refund)
     payment.refunded_amount = money(payment.refunded_amount + amount)
-    recalculate_invoice(payment.invoice)
+    db.session.flush()
     return refund
 
 

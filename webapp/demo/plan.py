@@ -162,7 +162,7 @@ def _plan_payments(plan, rng, balances, n_payments, owner_id, today) -> None:
             _plan_payment(plan, rng, i, amount, owner_id, today)
             balances[i] -= amount
 
-    # A few payments are partly or fully refunded; the invoice balance goes back up.
+    # A few payments are partly or fully refunded; the invoice stays paid, as in QuickBooks.
     for index, payment in enumerate(plan.payments):
         if index % 31 != 5:
             continue
@@ -171,7 +171,6 @@ def _plan_payments(plan, rng, balances, n_payments, owner_id, today) -> None:
             continue
         refunded_on = min(payment["received_on"] + timedelta(days=rng.randint(1, 20)), today)
         payment["refunded_amount"] = amount
-        balances[payment["invoice_id"]] += amount
         plan.refunds.append(
             (
                 index,
