@@ -121,8 +121,8 @@ def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
 
 def _invoice_placeholder(client_id, open_invoices) -> str:
     if not client_id:
-        return "Choose a client first"
-    return "Choose an invoice" if open_invoices else "This client has no open invoices"
+        return _("Choose a client first")
+    return _("Choose an invoice") if open_invoices else _("This client has no open invoices")
 
 
 def _open_invoices(client_id) -> list[Invoice]:
