@@ -1,5 +1,7 @@
 """Bulk runs against the emulator over HTTP: batches of 30, per-row outcomes, never a duplicate."""
 
+from datetime import timedelta
+
 import pytest
 import requests
 from flask import g
@@ -16,6 +18,7 @@ from webapp.models import (
     Payment,
     SyncReason,
     SyncStatus,
+    utcnow,
 )
 from webapp.quickbooks import bulk
 
@@ -230,4 +233,35 @@ def test_a_429_during_a_bulk_run_fails_no_row_and_the_lane_waits_intuits_minute(
     bulk_queue = Queue(qbo_app.config["QBO_BULK_QUEUE"], connection=redis_conn)
     waiting = ScheduledJobRegistry(queue=bulk_queue)
     assert waiting.count >= 1  # the lanes come back after the minute Intuit asks for
+    assert bulk_queue.count == 0
+
+
+def test_rows_of_a_bulk_run_waiting_on_quickbooks_say_when_the_lane_tries_again(
+    qbo_app, qbo_firm, hundred_payments, run_jobs, redis_conn
+):
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    qbo_app.config["QBO_RETRY_INTERVALS"] = [600, 600]
+    qbo_firm.emulator.stop()
+    try:
+        run_id = start_run(qbo_firm, Payment)
+        before = utcnow()
+        run_jobs()
+    finally:
+        qbo_firm.emulator.start()
+
+    run = db.session.get(BulkRun, run_id)
+    assert not run.is_finished and (run.done, run.failed) == (0, 0)
+    waiting = db.session.scalars(
+        select(Payment).where(Payment.qbo_status == SyncStatus.SYNCING)
+    ).all()
+    assert waiting  # the chunks the lanes tried, still Syncing…, none Failed
+    for payment in waiting:
+        if payment.qbo_retry_at is not None:
+            assert before + timedelta(seconds=599) <= payment.qbo_retry_at
+            assert payment.qbo_retry_at <= utcnow() + timedelta(seconds=601)
+    assert any(p.qbo_retry_at is not None for p in waiting)
+    bulk_queue = Queue(qbo_app.config["QBO_BULK_QUEUE"], connection=redis_conn)
+    assert ScheduledJobRegistry(queue=bulk_queue).count >= 1  # the lanes come back in 10 minutes
     assert bulk_queue.count == 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -36,6 +37,7 @@ from ..models import (
     SyncReason,
     SyncStatus,
     User,
+    utcnow,
 )
 from ..queue import get_redis
 from . import batch_sync
@@ -59,7 +61,7 @@ from .errors import (
     QboThrottled,
     QboUnavailable,
 )
-from .state import NOT_CONNECTED, SyncAction, describe, fail_row
+from .state import NOT_CONNECTED, SyncAction, describe, fail_row, mark_retrying
 from .throttle import NoFreeSlot
 
 log = logging.getLogger(__name__)
@@ -195,8 +197,7 @@ def work_chunk(run: BulkRun, items: list[BulkRunItem]) -> float:
         except (QboUnavailable, QboThrottled, DependencyBusy) as transient:
             db.session.rollback()
             unanswered, error = working, transient
-            if isinstance(transient, QboThrottled) and not isinstance(transient, NoFreeSlot):
-                pause = THROTTLED_PAUSE  # QuickBooks itself said 429
+            pause = _pause_after(transient, items)
         except Exception as failure:
             db.session.rollback()
             if not isinstance(failure, (QboError, Blocked)):
@@ -210,14 +211,27 @@ def work_chunk(run: BulkRun, items: list[BulkRunItem]) -> float:
             if isinstance(failure, (QboRefreshFailed, QboAuthError)) and connection is not None:
                 connection.refresh_failing = True
                 connection.last_error = describe(failure)[1]
-    _settle(run, by_id, rows, unanswered, error, user)
+    _settle(run, by_id, rows, unanswered, error, user, pause)
     db.session.commit()
     return pause
 
 
-def _settle(run, by_id, rows, unanswered, error, user) -> None:
+def _pause_after(error: Exception, items: list[BulkRunItem]) -> float:
+    """Seconds before the lane sends these rows again: Intuit's minute after its own 429, the
+    retry intervals (QBO_RETRY_INTERVALS, growing with the rows' attempts) while QuickBooks does
+    not answer, none when only our own limiter or a busy dependency held the chunk back."""
+    if isinstance(error, NoFreeSlot | DependencyBusy):
+        return 0.0
+    if isinstance(error, QboThrottled):
+        return THROTTLED_PAUSE
+    intervals = current_app.config["QBO_RETRY_INTERVALS"] or [0]
+    attempts = max(item.attempts for item in items)
+    return float(intervals[min(attempts, len(intervals) - 1)])
+
+
+def _settle(run, by_id, rows, unanswered, error, user, pause: float = 0.0) -> None:
     """Finish the items whose rows reached a final status and count them on the run; queue the
-    rest again."""
+    rest again, their rows saying when the next attempt is due."""
     retry_limit = len(current_app.config["QBO_RETRY_INTERVALS"]) + 1
     again = {row.id for row in unanswered}
     pending = SyncAction(run.action).pending_status
@@ -230,6 +244,9 @@ def _settle(run, by_id, rows, unanswered, error, user) -> None:
             item.attempts += 0 if throttled else 1
             if item.attempts < retry_limit:
                 item.state, item.claim = ItemState.QUEUED, None
+                if pause:  # "QuickBooks is not answering; retrying at 10:42" on the row
+                    retry_at = utcnow() + timedelta(seconds=pause)
+                    mark_retrying(row, user, SyncAction(run.action), error, retry_at)
                 continue
             fail_row(
                 row,

@@ -37,9 +37,11 @@ def heartbeat_key(run_id: int) -> str:
     return f"qbo:bulk-run:{run_id}:alive"
 
 
-def beat(run_id: int) -> None:
-    """Say the run has a lane queued or working (expires with the longest a lane may take)."""
-    get_redis().set(heartbeat_key(run_id), "1", ex=current_app.config["JOB_TIMEOUT"] + 60)
+def beat(run_id: int, delay: float = 0) -> None:
+    """Say the run has a lane queued or working (expires with the longest a lane may wait and
+    take)."""
+    ttl = current_app.config["JOB_TIMEOUT"] + 60 + int(delay)
+    get_redis().set(heartbeat_key(run_id), "1", ex=ttl)
 
 
 def enqueue_lanes(run_id: int, count: int | None = None, delay: float = 0) -> list:
@@ -47,7 +49,7 @@ def enqueue_lanes(run_id: int, count: int | None = None, delay: float = 0) -> li
     queue = get_queue(current_app.config["QBO_BULK_QUEUE"])
     count = count or current_app.config["QBO_BULK_LANES"]
     options = {"job_timeout": current_app.config["JOB_TIMEOUT"], "result_ttl": 60}
-    beat(run_id)
+    beat(run_id, delay)
     if delay > 0:
         return [
             queue.enqueue_in(_seconds(delay), LANE_JOB, run_id, **options) for _ in range(count)
