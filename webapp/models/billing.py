@@ -216,3 +216,11 @@ class Refund(SyncedRecordMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     payment: Mapped[Payment] = relationship(back_populates="refunds")
+
+
+# The top bar's "needs attention" counts (reconciliation/attention.py) on every page: a firm's
+# Failed rows and the rows QuickBooks changed, each found through an index, not a scan of the
+# firm's rows. Invoices, payments and clients already lead their list indexes with firm and status.
+for _model in (ClientAccount, Invoice, Payment, Refund):
+    Index(f"ix_{_model.__tablename__}_firm_remote", _model.firm_id, _model.qbo_remote_state)
+Index("ix_refund_firm_qbo", Refund.firm_id, Refund.qbo_status)
