@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as AppSession
@@ -49,17 +50,21 @@ def get_queue(name: str | None = None) -> Queue:
     return Queue(name or current_app.config["RQ_QUEUES"][0], connection=get_redis())
 
 
-def enqueue_job(func_path: str, *args, retry: Retry | None = None, **kwargs) -> Job:
-    """Enqueue `func_path(*args)` now, with the project's timeouts and retry policy."""
-    return get_queue().enqueue(
-        func_path,
-        *args,
+def enqueue_job(
+    func_path: str, *args, retry: Retry | None = None, delay: float = 0, **kwargs
+) -> Job:
+    """Enqueue `func_path(*args)` now (or in `delay` seconds), with the project's timeouts and
+    retry policy."""
+    options = dict(
         job_timeout=current_app.config["JOB_TIMEOUT"],
         result_ttl=500,
         failure_ttl=7 * 24 * 3600,
         retry=retry,
         **kwargs,
     )
+    if delay > 0:
+        return get_queue().enqueue_in(timedelta(seconds=delay), func_path, *args, **options)
+    return get_queue().enqueue(func_path, *args, **options)
 
 
 class AfterCommitJob:

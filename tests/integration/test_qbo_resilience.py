@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from redis import Redis
 from rq import Queue
+from rq.registry import ScheduledJobRegistry
 
+from tests.support.qbo import make_scheduled_jobs_due
 from webapp.extensions import db
 from webapp.models import Payment, SyncEvent, SyncReason, SyncStatus, User, utcnow
 from webapp.quickbooks import jobs, mapping
@@ -174,17 +176,31 @@ def test_with_qbo_down_rows_fail_with_a_reason_then_sync_when_it_is_back(
     assert len(qbo_firm.entities("Payment")) == 1
 
 
-def test_throttling_is_retried_then_fails_with_qbos_message(qbo_firm, paid_invoice, run_jobs):
+def test_throttling_never_fails_the_row_it_waits_intuits_minute_and_then_syncs(
+    qbo_app, qbo_firm, paid_invoice, run_jobs, queue
+):
     qbo_firm.emulator.control.set_faults(qbo_firm.realm_id, error_429_rate=1.0)
     request_sync(paid_invoice, qbo_firm.user)
+    before = utcnow()
     run_jobs()
-    assert paid_invoice.qbo_status is SyncStatus.FAILED
-    assert paid_invoice.qbo_error_code == "3001"
-    assert "ThrottleExceeded" in paid_invoice.qbo_message
-    retries = db.session.execute(
+
+    assert paid_invoice.qbo_status is SyncStatus.SYNCING  # waiting, never Failed
+    wait = qbo_app.config["QBO_THROTTLE_COOLDOWN_SECONDS"]
+    assert before + timedelta(seconds=wait - 1) <= paid_invoice.qbo_retry_at
+    assert paid_invoice.qbo_retry_at <= utcnow() + timedelta(seconds=wait + 1)
+    waits = db.session.execute(
         db.select(SyncEvent).filter_by(record_id=paid_invoice.id, outcome="retrying")
     ).all()
-    assert len(retries) == 2  # QBO_RETRY_INTERVALS has two entries in tests
+    assert len(waits) == 1  # one 429, then the row waits for the minute without asking again
+    scheduled = ScheduledJobRegistry(queue=queue)
+    assert scheduled.count == 1 and queue.count == 0
+
+    # The minute passes and QuickBooks has room again: the job comes back and the row syncs.
+    qbo_firm.emulator.control.set_faults(qbo_firm.realm_id, error_429_rate=0.0)
+    assert make_scheduled_jobs_due(queue.connection, [queue.name]) == 1
+    run_jobs()
+    assert paid_invoice.qbo_status is SyncStatus.SYNCED
+    assert len(qbo_firm.entities("Payment")) == 1
 
 
 def test_a_qbo_fault_fails_the_row_with_qbos_message_and_code(qbo_firm, paid_invoice, run_jobs):

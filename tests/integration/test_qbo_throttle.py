@@ -2,6 +2,7 @@
 
 from redis import Redis
 
+from tests.support.qbo import make_scheduled_jobs_due
 from webapp.models import SyncStatus
 from webapp.quickbooks.sync import request_sync
 from webapp.quickbooks.throttle import RealmThrottle
@@ -19,6 +20,7 @@ def test_a_429_slows_the_limiter_and_the_row_is_retried_not_failed(
     assert throttle.cooling_down()  # every worker of this company now runs at half the limits
     assert paid_invoice.qbo_status is SyncStatus.SYNCING  # waiting for its retry, not Failed
     qbo_firm.emulator.control.set_faults(qbo_firm.realm_id, error_429_rate=0.0)
+    make_scheduled_jobs_due(redis, qbo_app.config["RQ_QUEUES"])  # Intuit's minute is over
     run_jobs()
     assert paid_invoice.qbo_status is SyncStatus.SYNCED
     assert len(qbo_firm.entities("Payment")) == 1

@@ -21,6 +21,8 @@ import pytest
 import requests
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
 from webapp.extensions import db
@@ -131,6 +133,20 @@ def run_jobs(qbo_app, redis_url):
         return worker.successful_job_count + worker.failed_job_count
 
     return run
+
+
+def make_scheduled_jobs_due(connection: Redis, queue_names) -> int:
+    """Pretend the waits are over: move every scheduled job (a retry, a throttled row's comeback)
+    onto its queue now. Returns how many moved."""
+    moved = 0
+    for name in queue_names:
+        queue = Queue(name, connection=connection)
+        scheduled = ScheduledJobRegistry(queue=queue)
+        for job_id in scheduled.get_job_ids():
+            scheduled.remove(job_id)
+            queue.enqueue_job(Job.fetch(job_id, connection=connection))
+            moved += 1
+    return moved
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """RQ entry points: thin functions that take ids, reload rows, and record how each attempt ended.
 
 The row's status in the database is the only truth: a job that finds its row no longer
-Syncing…/Unsyncing… does nothing. 429, 5xx, timeouts and our own Redis or database failing are
+Syncing…/Unsyncing… does nothing. A 429 is a wait, never a failure: the row stays pending and a
+fresh job comes back after Intuit's minute. 5xx, timeouts and our own Redis or database failing are
 re-raised while RQ has retries left (the row stays pending); after the last one a QBO failure
 makes the row Failed, while an infrastructure failure leaves it pending for the sweeper, since
 it says nothing about the row. A job that dies outside our `try` is marked Failed by
@@ -14,6 +15,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.exceptions import AbandonedJobError
 from sqlalchemy.orm import joinedload
@@ -36,7 +38,8 @@ from .errors import (
     QboUnavailable,
 )
 from .state import SyncAction, fail_row, mark_action_failed, mark_retrying, pending_action
-from .sync import row_lock_key
+from .sync import RowJob, row_lock_key
+from .throttle import NoFreeSlot
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +113,8 @@ def _attempt(action: SyncAction, record, user_id) -> str:
 
 
 def _after_failure(action: SyncAction, record, user, firm, error: Exception) -> str:
+    if isinstance(error, QboThrottled):
+        return _wait_for_room(action, record, user, error)
     if isinstance(error, RETRYABLE) and _will_retry():
         mark_retrying(record, user, action, error, _next_attempt_at())
         db.session.commit()
@@ -127,6 +132,30 @@ def _after_failure(action: SyncAction, record, user, firm, error: Exception) -> 
         connection.last_error = message
     db.session.commit()
     return f"failed: {reason.value}"
+
+
+def _wait_for_room(action: SyncAction, record, user, error: QboThrottled) -> str:
+    """QuickBooks answered 429, or our limiter found no room: a wait, never a verdict on the row.
+
+    The row stays pending and says when it tries again, and a fresh job comes back then (after
+    Intuit's minute for a 429, the first retry interval when only our limiter was full), so a
+    busy QuickBooks spends none of the row's retries and never shows as Failed.
+    """
+    config = current_app.config
+    if isinstance(error, NoFreeSlot):
+        wait = (config["QBO_RETRY_INTERVALS"] or [0])[0]
+    else:
+        wait = config["QBO_THROTTLE_COOLDOWN_SECONDS"]
+    wait = max(wait, 1)
+    mark_retrying(record, user, action, error, utcnow() + timedelta(seconds=wait))
+    db.session.commit()
+    user_id = user.id if user else None
+    try:
+        RowJob(action, type(record).RECORD_TYPE, record.id, user_id, delay=wait).enqueue()
+    except RedisError as redis_error:
+        # The row stays pending with no job; the sweeper gives it one.
+        log.warning("could not queue the wait of %s %s: %s", action, record.id, redis_error)
+    return f"waiting: QuickBooks is busy, again in {wait} s"
 
 
 def _will_retry() -> bool:

@@ -77,7 +77,9 @@ class SyncStart(StrEnum):
 class RowJob(AfterCommitJob):
     """The sync or unsync job of one row, with the retry policy and the failure callback."""
 
-    def __init__(self, action: SyncAction, record_type: str, record_id: int, user_id):
+    def __init__(
+        self, action: SyncAction, record_type: str, record_id: int, user_id, delay: float = 0
+    ):
         intervals = current_app.config["QBO_RETRY_INTERVALS"]
         super().__init__(
             JOB_PATHS[action],
@@ -86,6 +88,7 @@ class RowJob(AfterCommitJob):
             user_id,
             retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
             on_failure=Callback(FAILURE_CALLBACK),
+            delay=delay,
         )
         self.action = action
         self.record_type = record_type
