@@ -1,8 +1,8 @@
 """HTML pages under /_emulator/: the company as a QuickBooks user would see it, and what that user does.
 
-Lists: customers, invoices, payments, refund receipts, accounts. Detail pages with the user's actions:
-an invoice (Receive payment), a payment (edit amount/date, void, delete), a customer (rename, make
-inactive or active, merge into another). Every action is a write like an API write (user_actions.py).
+Lists: customers, vendors, invoices, payments, refund receipts, accounts. Detail pages with the user's
+actions: an invoice (Receive payment), a payment (edit amount/date, void, delete), a customer (rename,
+make inactive or active, merge into another); vendors are added and renamed on their list. Every action is a write like an API write (user_actions.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template_strin
 from . import faults, user_actions
 from .entities import Books
 from .seed import create_company as seed_company
-from .templates import ACCOUNTS, CUSTOMERS, INDEX, INVOICES, LAYOUT, PAYMENTS, REFUNDS
+from .templates import ACCOUNTS, CUSTOMERS, INDEX, INVOICES, LAYOUT, PAYMENTS, REFUNDS, VENDORS
 from .templates_detail import CUSTOMER_DETAIL, INVOICE_DETAIL, PAYMENT_DETAIL
 
 bp = Blueprint("qbo_pages", __name__, url_prefix="/_emulator")
@@ -132,6 +132,37 @@ def customer_action(realm, customer_id, action):
         return None
 
     return act(realm, run, "qbo_pages.customer_detail", customer_id=customer_id)
+
+
+# Vendors ------------------------------------------------------------------------
+
+
+@bp.get("/<realm>/vendors")
+def vendors(realm):
+    """Return the company's vendors, each with a Rename form, and an Add vendor form."""
+    books = books_for(realm)
+    rows = books.render("Vendor", books.all("Vendor"))
+    return page(f"Vendors of {company_name(realm)}", VENDORS, realm, rows=rows)
+
+
+@bp.post("/<realm>/vendors")
+def vendor_create(realm):
+    """Add a vendor (display_name), as the QuickBooks user entering a supplier."""
+
+    def run(books):
+        books.create("Vendor", {"DisplayName": (request.form.get("display_name") or "").strip()})
+
+    return act(realm, run, "qbo_pages.vendors")
+
+
+@bp.post("/<realm>/vendors/<vendor_id>/rename")
+def vendor_rename(realm, vendor_id):
+    """Rename a vendor (display_name): frees its old name for a customer."""
+
+    def run(books):
+        user_actions.rename_vendor(books, vendor_id, request.form.get("display_name"))
+
+    return act(realm, run, "qbo_pages.vendors")
 
 
 # Invoices -----------------------------------------------------------------------

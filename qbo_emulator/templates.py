@@ -112,7 +112,7 @@ LAYOUT = (
     + """
 <nav class="tabs"><a href="{{ url_for('qbo_pages.index') }}"
    {%- if request.endpoint == 'qbo_pages.index' %} aria-current="page"{% endif %}>All companies</a>
-{% if realm %}{% for endpoint, label in [('customers', 'Customers'), ('invoices', 'Invoices'),
+{% if realm %}{% for endpoint, label in [('customers', 'Customers'), ('vendors', 'Vendors'), ('invoices', 'Invoices'),
   ('payments', 'Payments'), ('refunds', 'Refund receipts'), ('accounts', 'Chart of accounts')] %}
 <a href="{{ url_for('qbo_pages.' + endpoint, realm=realm) }}"
    {%- if request.endpoint == 'qbo_pages.' + endpoint %} aria-current="page"{% endif %}>{{ label }}</a>
@@ -146,6 +146,23 @@ CUSTOMERS = """
 <td>{% if c.Active %}<span class="badge">Active</span>{% else %}<span class="badge voided">Inactive</span>{% endif %}</td>
 <td class="num">{{ '%.2f'|format(c.Balance) }}</td></tr>
 {% else %}<tr><td colspan="5" class="muted">No customers yet.</td></tr>{% endfor %}</tbody></table>
+"""
+
+VENDORS = """
+<table><thead><tr><th>Id</th><th>Display name</th><th>Status</th><th>Rename</th></tr></thead>
+<tbody>{% for v in rows %}<tr id="vendor-{{ v.Id }}"><td>{{ v.Id }}</td><td>{{ v.DisplayName }}</td>
+<td>{% if v.Active %}<span class="badge">Active</span>{% else %}<span class="badge voided">Inactive</span>{% endif %}</td>
+<td><form class="row" method="post" action="{{ url_for('qbo_pages.vendor_rename', realm=realm, vendor_id=v.Id) }}">
+<label class="sr-only" for="vendor-name-{{ v.Id }}">Display name</label>
+<input id="vendor-name-{{ v.Id }}" name="display_name" value="{{ v.DisplayName }}" size="32">
+<button class="small" type="submit">Rename</button></form></td></tr>
+{% else %}<tr><td colspan="4" class="muted">No vendors yet.</td></tr>{% endfor %}</tbody></table>
+<h2>Add a vendor</h2>
+<form class="row card" method="post" action="{{ url_for('qbo_pages.vendor_create', realm=realm) }}">
+<label for="new-vendor" class="sr-only">Display name</label>
+<input id="new-vendor" name="display_name" required placeholder="Display name" size="32">
+<button class="primary" type="submit">Add vendor</button>
+</form>
 """
 
 INVOICES = """

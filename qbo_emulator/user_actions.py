@@ -126,3 +126,11 @@ def merge_customer(books: Books, customer_id: str, into_id: str) -> dict:
     books.retire("Customer", merged)
     books.emit("Customer", survivor["Id"], "Merge", deleted_id=str(merged["Id"]))
     return survivor
+
+
+def rename_vendor(books: Books, vendor_id: str, name: str) -> dict:
+    vendor = books.get("Vendor", vendor_id)
+    if vendor is None:
+        raise faults.not_found("Vendor", vendor_id)
+    body = {"Id": vendor_id, "SyncToken": vendor["SyncToken"], "sparse": True}
+    return books.update("Vendor", {**body, "DisplayName": (name or "").strip()})

@@ -45,6 +45,25 @@ def _unique(books: Books, entities, field: str, value: str, own_id) -> None:
             raise faults.duplicate_name()
 
 
+NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+# Customers, vendors and employees share one list of names in QuickBooks.
+PEOPLE = ("Customer", "Vendor", "Employee")
+
+
+def _display_name(books: Books, obj: dict) -> None:
+    """DisplayName given, or built from the name parts; checked and unique across PEOPLE."""
+    if not (obj.get("DisplayName") or "").strip():
+        parts = [str(obj[p]).strip() for p in NAME_PARTS if obj.get(p)]
+        if not parts:
+            raise faults.required("DisplayName")
+        obj["DisplayName"] = " ".join(parts)
+    obj["DisplayName"] = obj["DisplayName"].strip()
+    if len(obj["DisplayName"]) > 500:
+        raise faults.business("DisplayName is longer than 500 characters.", element="DisplayName")
+    _check_name_chars(obj, ("DisplayName", "PrintOnCheckName") + NAME_PARTS)
+    _unique(books, PEOPLE, "DisplayName", obj["DisplayName"], obj.get("Id"))
+
+
 @register
 class CustomerRules(Rules):
     entity = "Customer"
@@ -63,20 +82,9 @@ class CustomerRules(Rules):
         "FullyQualifiedName",
         "Job",
     )
-    NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
 
     def prepare(self, books, obj, old):
-        if not (obj.get("DisplayName") or "").strip():
-            parts = [str(obj[p]).strip() for p in self.NAME_PARTS if obj.get(p)]
-            if not parts:
-                raise faults.required("DisplayName")
-            obj["DisplayName"] = " ".join(parts)
-        obj["DisplayName"] = obj["DisplayName"].strip()
-        if len(obj["DisplayName"]) > 500:
-            raise faults.business(
-                "DisplayName is longer than 500 characters.", element="DisplayName"
-            )
-        _check_name_chars(obj, ("DisplayName", "PrintOnCheckName") + self.NAME_PARTS)
+        _display_name(books, obj)
         email = (obj.get("PrimaryEmailAddr") or {}).get("Address")
         if email is not None and (
             "@" not in email or "." not in email.split("@")[-1] or len(email) > 100
@@ -85,13 +93,6 @@ class CustomerRules(Rules):
                 "Email Address does not conform to the syntax rules of RFC 822.",
                 element="PrimaryEmailAddr",
             )
-        _unique(
-            books,
-            ("Customer", "Vendor", "Employee"),
-            "DisplayName",
-            obj["DisplayName"],
-            obj.get("Id"),
-        )
         parent = books.ref(obj, "ParentRef", "Customer")
         obj["Job"] = parent is not None
         obj["FullyQualifiedName"] = (
@@ -224,21 +225,25 @@ class PreferencesRules(Rules):
 
 @register
 class VendorRules(Rules):
-    """Present only so DisplayName uniqueness spans the same name lists Intuit's does."""
+    """A supplier of the company: a name in the same list as customers and employees.
+
+    Minimal: names, contact fields and Active are stored as sent; no bills, terms or 1099 checks.
+    """
 
     entity = "Vendor"
-    filterable = COMMON_FILTERS + ("DisplayName", "Active")
+    filterable = COMMON_FILTERS + (
+        "DisplayName",
+        "GivenName",
+        "FamilyName",
+        "CompanyName",
+        "PrimaryEmailAddr",
+        "Active",
+    )
 
     def prepare(self, books, obj, old):
-        if not (obj.get("DisplayName") or "").strip():
-            raise faults.required("DisplayName")
-        _check_name_chars(obj, ("DisplayName",))
-        _unique(
-            books,
-            ("Customer", "Vendor", "Employee"),
-            "DisplayName",
-            obj["DisplayName"],
-            obj.get("Id"),
-        )
+        _display_name(books, obj)
         obj.setdefault("Active", True)
+        if old and old.get("CurrencyRef"):
+            obj["CurrencyRef"] = old["CurrencyRef"]
+        obj.setdefault("CurrencyRef", dict(USD))
         return obj
