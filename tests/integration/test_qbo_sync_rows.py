@@ -91,7 +91,9 @@ def test_a_vendor_with_the_same_name_fails_with_what_to_do(qbo_firm, books, sync
     sync(client, qbo_firm.user)
     assert client.qbo_status is SyncStatus.FAILED
     assert client.qbo_reason == SyncReason.NAME_CLASH.value
-    assert "Rename the client" in client.qbo_message
+    assert client.qbo_error_code == "6240"  # QuickBooks' code and words stay on the row
+    assert "Duplicate Name Exists Error: The name supplied already exists." in client.qbo_message
+    assert "rename it there, then sync again" in client.qbo_message
     assert qbo_firm.entities("Customer") == []
 
 

@@ -69,13 +69,7 @@ def sync_clients(ctx, clients: list[ClientAccount]) -> list:
         if isinstance(answer, QboFault):
             error = answer
             if answer.code == "6240":
-                error = Blocked(
-                    SyncReason.NAME_CLASH,
-                    f'A vendor or employee in QuickBooks already uses the name "{body["DisplayName"]}". '
-                    "Rename the client here or rename the vendor or employee in QuickBooks, then "
-                    "sync again.",
-                )
-                error.__cause__ = answer
+                error = handlers.name_clash(body["DisplayName"], answer)
             fail_row(client, SYNC, ctx.user, error)
             continue
         mark_synced(

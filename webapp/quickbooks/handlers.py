@@ -106,6 +106,21 @@ def deposit_account(ctx) -> tuple[str, str]:
 # Sync -------------------------------------------------------------------------------------------
 
 
+def name_clash(name: str, fault: QboFault) -> Blocked:
+    """QBO's 6240 for a client: its name is taken, and not by a customer (we looked for one first).
+
+    The row keeps QuickBooks' own words and code, and says what to change: the vendor or employee
+    in QuickBooks, the only side the user can rename today (clients have no edit form yet).
+    """
+    blocked = Blocked(
+        SyncReason.NAME_CLASH,
+        f'QuickBooks refused the name "{name}": {fault.qbo_message} A vendor or employee in '
+        "QuickBooks has this name: rename it there, then sync again.",
+    )
+    blocked.__cause__ = fault
+    return blocked
+
+
 def sync_client(ctx, client: ClientAccount) -> None:
     body = mapping.customer_payload(client)
     found = ctx.client.query("Customer", f"DisplayName = {quote(body['DisplayName'])}")
@@ -122,12 +137,7 @@ def sync_client(ctx, client: ClientAccount) -> None:
         created = ctx.client.create("Customer", body, ctx.requestid(client, "create"))
     except QboFault as error:
         if error.code == "6240":
-            raise Blocked(
-                SyncReason.NAME_CLASH,
-                f'A vendor or employee in QuickBooks already uses the name "{body["DisplayName"]}". '
-                "Rename the client here or rename the vendor or employee in QuickBooks, then sync "
-                "again.",
-            ) from error
+            raise name_clash(body["DisplayName"], error) from error
         raise
     mark_synced(client, created, ctx.realm_id, ctx.user, summary=f"Customer {body['DisplayName']}")
 

@@ -224,7 +224,9 @@ def pending_action(record) -> SyncAction | None:
 def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
     """Our reason, a plain message and QBO's code for an attempt that ended with `error`."""
     if isinstance(error, Blocked):
-        return error.reason, str(error), None
+        # Blocked on QBO's answer (a name clash, a deposit account gone): the row shows its code.
+        fault = error.__cause__
+        return error.reason, str(error), fault.code if isinstance(fault, QboFault) else None
     if isinstance(error, QboNotConnected):
         return SyncReason.NOT_CONNECTED, NOT_CONNECTED, None
     if isinstance(error, QboRefreshFailed):
