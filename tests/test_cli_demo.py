@@ -1,9 +1,10 @@
 """`python -m webapp.demo` (what `make run` runs), end to end in a subprocess.
 
 It comes up from an empty database, connects the demo firm to the emulator and syncs a few rows
-for real on its first run, lets the demo user sign in, stops everything it started on Ctrl-C,
-and a second run reuses the data without syncing again. DEMO_DIR and DATABASE_URL keep it out of
-instance/.
+for real on its first run (one of them, the firm's landlord, fails for real: a vendor in the
+company has its name), lets the demo user sign in, stops everything it started on Ctrl-C, and a
+second run reuses the data without syncing again; there the user fixes the failure the QuickBooks
+way and syncs again. DEMO_DIR and DATABASE_URL keep it out of instance/.
 """
 
 import os
@@ -21,7 +22,9 @@ import pytest
 import requests
 from redis import Redis
 
+from webapp.demo.landlord import LANDLORD
 from webapp.demo.seed import DEFAULT_PASSWORD, DEMO_EMAIL
+from webapp.demo.tour import Browser
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -145,13 +148,99 @@ def synced_payments_here(db_path: Path) -> int:
         ]
 
 
-def payments_in_the_emulator(emulator_url: str) -> int:
-    """Live payments in the emulator's demo company, read through its JSON control API."""
+def demo_realm(emulator_url: str) -> str:
     companies = requests.get(f"{emulator_url}/_emulator/api/companies", timeout=5).json()
-    realm = next(c["realmId"] for c in companies if c["name"] == "Demo Sandbox Company")
-    url = f"{emulator_url}/_emulator/api/companies/{realm}/entities/Payment"
-    payments = requests.get(url, timeout=5).json()
-    return sum(1 for payment in payments if payment.get("status") != "Deleted")
+    return next(c["realmId"] for c in companies if c["name"] == "Demo Sandbox Company")
+
+
+def in_the_emulator(emulator_url: str, entity: str) -> list[dict]:
+    """Live objects of the emulator's demo company, read through its JSON control API."""
+    url = f"{emulator_url}/_emulator/api/companies/{demo_realm(emulator_url)}/entities/{entity}"
+    return [obj for obj in requests.get(url, timeout=5).json() if obj.get("status") != "Deleted"]
+
+
+def payments_in_the_emulator(emulator_url: str) -> int:
+    return len(in_the_emulator(emulator_url, "Payment"))
+
+
+def failed_rows_here(db_path: Path) -> list[tuple]:
+    """Every Failed row of every synced kind: (table, name or id, QBO's code, message)."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT 'client_account', display_name, qbo_error_code, qbo_message "
+            "FROM client_account WHERE qbo_status = 'failed'"
+        ).fetchall()
+        for table in ("invoice", "payment", "refund"):
+            rows += conn.execute(
+                f"SELECT '{table}', id, qbo_error_code, qbo_message FROM {table} "
+                "WHERE qbo_status = 'failed'"
+            ).fetchall()
+    return rows
+
+
+def client_status_here(db_path: Path, name: str) -> str:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(
+            "SELECT qbo_status FROM client_account WHERE display_name = ?", (name,)
+        ).fetchone()[0]
+
+
+def refusals_by_the_emulator(emulator_url: str) -> list[tuple]:
+    """Every accounting call the emulator answered with an error: (method, path, status)."""
+    calls = requests.get(
+        f"{emulator_url}/_emulator/api/requests",
+        params={"realm": demo_realm(emulator_url)},
+        timeout=5,
+    ).json()
+    return [
+        (c["method"], c["path"].split("?")[0].rsplit("/", 1)[-1], c["status"])
+        for c in calls
+        if c["status"] != 200
+    ]
+
+
+def assert_the_landlord_failed_for_real(demo, emulator_url: str) -> str:
+    """Exactly one Failed row: the landlord's, with QuickBooks' 6240 answer, which the emulator gave."""
+    [(table, name, code, message)] = failed_rows_here(demo.db_path)
+    assert (table, name, code) == ("client_account", LANDLORD, "6240")
+    assert "Duplicate Name Exists Error: The name supplied already exists." in message
+    assert "A vendor or employee in QuickBooks has this name: rename it there" in message
+    # The refusal is the emulator's: its one error answer is to a Customer create, and the
+    # company holds the vendor and no customer of that name.
+    assert refusals_by_the_emulator(emulator_url) == [("POST", "customer", 400)]
+    assert [v["DisplayName"] for v in in_the_emulator(emulator_url, "Vendor")] == [LANDLORD]
+    customers = [c["DisplayName"] for c in in_the_emulator(emulator_url, "Customer")]
+    assert LANDLORD not in customers
+    return message
+
+
+def rename_the_vendor_and_sync_again(demo, emulator_url: str) -> None:
+    """The fix the row asks for: rename the vendor in QuickBooks, then sync the client again."""
+    [vendor] = in_the_emulator(emulator_url, "Vendor")
+    renamed = requests.post(
+        f"{emulator_url}/_emulator/{demo_realm(emulator_url)}/vendors/{vendor['Id']}/rename",
+        data={"display_name": f"{LANDLORD} (office lease)"},
+        timeout=5,
+    )
+    assert renamed.ok and "error=" not in renamed.url
+    with sqlite3.connect(demo.db_path) as conn:
+        (client_id,) = conn.execute(
+            "SELECT id FROM client_account WHERE display_name = ?", (LANDLORD,)
+        ).fetchone()
+    browser = Browser(demo.url)
+    browser.sign_in(DEMO_EMAIL, DEFAULT_PASSWORD)
+    clients_page = browser.get("/clients/").text
+    row = clients_page[clients_page.index(f'<tr id="client-{client_id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Failed" in row and "(code 6240)" in row
+    assert "Duplicate Name Exists Error: The name supplied already exists." in row
+    browser.row_actions("/clients/", [(f"/clients/{client_id}/sync", f"client-{client_id}")])
+    deadline = time.monotonic() + 30
+    while client_status_here(demo.db_path, LANDLORD) != "synced":
+        assert time.monotonic() < deadline, client_status_here(demo.db_path, LANDLORD)
+        time.sleep(0.2)
+    assert failed_rows_here(demo.db_path) == []
+    assert LANDLORD in [c["DisplayName"] for c in in_the_emulator(emulator_url, "Customer")]
 
 
 def test_make_run_brings_the_demo_up_stops_it_on_ctrl_c_and_reuses_data_next_time(start_demo):
@@ -173,6 +262,14 @@ def test_make_run_brings_the_demo_up_stops_it_on_ctrl_c_and_reuses_data_next_tim
     assert clients == 6 and invoices > 0 and payments > 0
     assert synced_payments_here(demo.db_path) == payments
     assert payments_in_the_emulator(emulator.group(1)) == payments
+    # Everything else the tour synced is Synced; the landlord alone failed, as QuickBooks said.
+    with sqlite3.connect(demo.db_path) as conn:
+        synced_clients = conn.execute(
+            "SELECT count(*) FROM client_account WHERE qbo_status = 'synced'"
+        ).fetchone()[0]
+    assert synced_clients == clients == len(in_the_emulator(emulator.group(1), "Customer"))
+    message = assert_the_landlord_failed_for_real(demo, emulator.group(1))
+    assert f"{LANDLORD} is Failed, as QuickBooks answered (code 6240): {message}" in demo.output
 
     assert requests.get(f"{demo.url}/healthz", timeout=5).json() == {"status": "ok"}
     page = sign_in(demo.url)
@@ -196,6 +293,8 @@ def test_make_run_brings_the_demo_up_stops_it_on_ctrl_c_and_reuses_data_next_tim
     emulator_again = re.search(r"Started the QBO emulator at (\S+) ", again.output).group(1)
     assert payments_in_the_emulator(emulator_again) == payments
     assert synced_payments_here(again.db_path) == payments
+    assert_the_landlord_failed_for_real(again, emulator_again)  # left as it was
+    rename_the_vendor_and_sync_again(again, emulator_again)
     assert again.stop(signal.SIGTERM) == 0
 
 

@@ -8,7 +8,9 @@ A second run reuses the database, the emulator's companies and the secrets under
 
 On the first run only (the one that seeded the firm), `tour` then plays the demo owner in a
 browser: it connects the firm to the emulator's demo company and syncs a few clients and payments,
-so the demo shows real Synced rows. DEMO_CONNECT=0 leaves the firm unconnected.
+so the demo shows real Synced rows, and the firm's landlord, whose name a vendor in the company
+already has, so it shows one real Failed row too (landlord.py). DEMO_CONNECT=0 leaves the firm
+unconnected.
 """
 
 import json
@@ -249,7 +251,14 @@ class Demo:
             say("No QBO emulator: the demo firm is left unconnected to QuickBooks.")
             return
         try:
-            result = run_tour(self.app, self.url, DEMO_EMAIL, demo_password(), DEMO_FIRM)
+            result = run_tour(
+                self.app,
+                self.url,
+                DEMO_EMAIL,
+                demo_password(),
+                DEMO_FIRM,
+                self.env["QBO_EMULATOR_URL"],
+            )
         except Stop:
             raise
         except Exception as error:  # any failure: warn, and let the demo run unconnected

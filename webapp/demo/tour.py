@@ -4,6 +4,8 @@
 server, the worker and the QBO emulator are up. Everything goes over plain HTTP with one cookie
 session, through the same forms, redirects, CSRF tokens and htmx row actions a browser uses, so
 the Synced rows it leaves behind point at objects that really exist in the emulator's company.
+One client, the firm's landlord (landlord.py), is synced too and fails for real: the company has
+a vendor of that name, and QuickBooks refuses a second use of it (6240).
 The database is only read: to pick the rows to sync and to wait until the worker has synced them.
 """
 
@@ -20,6 +22,7 @@ from sqlalchemy import exists, or_, select
 
 from ..extensions import db
 from ..models import ClientAccount, Firm, Invoice, Payment, SyncStatus
+from .landlord import LANDLORD, add_landlord_vendor
 
 DEMO_COMPANY = "Demo Sandbox Company"
 CLIENTS = 6
@@ -38,12 +41,15 @@ class TourResult:
     clients: int
     invoices: int
     payments: int
+    # What became of syncing the landlord: QuickBooks' refusal on its row, or why it was not tried.
+    landlord: str = ""
 
     def summary(self) -> str:
-        return (
+        synced = (
             f"Connected the demo firm to the emulator's {DEMO_COMPANY} and synced "
             f"{self.clients} clients, {self.invoices} invoices and {self.payments} payments."
         )
+        return f"{synced} {self.landlord}" if self.landlord else synced
 
 
 def explain(error: Exception) -> str:
@@ -192,8 +198,9 @@ class Browser:
 def pick_rows(firm_id: int):
     """Clients that have no Failed rows and are not Skipped, and a few of their Not-synced payments.
 
-    The seed makes no Failed rows; a demo run again on the same database may hold some from real
-    syncs, and those are left as they are. Skipped payments stay true (they were never meant to
+    The seed makes no Failed rows; a database that met QuickBooks before holds some from real
+    syncs (the landlord's, at least), and those are left as they are. The landlord is not picked:
+    its sync is meant to fail (see `landlord_id`). Skipped payments stay true (they were never meant to
     be sent), so their clients may be synced. At most two payments per client, on different
     invoices: two payments of one invoice would race to sync that invoice first.
     """
@@ -207,6 +214,7 @@ def pick_rows(firm_id: int):
         db.session.execute(
             select(ClientAccount.id)
             .where(ClientAccount.firm_id == firm_id, ClientAccount.active.is_(True), ~troubled)
+            .where(ClientAccount.display_name != LANDLORD)
             .where(exists().where(Payment.client_id == ClientAccount.id))
             .order_by(ClientAccount.id)
             .limit(CLIENTS)
@@ -232,6 +240,28 @@ def pick_rows(firm_id: int):
     return client_ids, payment_ids[:PAYMENTS]
 
 
+def landlord_id(firm_id: int) -> int | None:
+    """The landlord client, if the firm has it active and Not synced."""
+    return db.session.execute(
+        select(ClientAccount.id).where(
+            ClientAccount.firm_id == firm_id,
+            ClientAccount.display_name == LANDLORD,
+            ClientAccount.active.is_(True),
+            ClientAccount.qbo_status == SyncStatus.NOT_SYNCED,
+        )
+    ).scalar_one_or_none()
+
+
+def landlord_outcome(client_id: int) -> str:
+    """One sentence on the landlord's row after the wait: QuickBooks' answer, or its status."""
+    client = db.session.get(ClientAccount, client_id)
+    status, code, message = client.qbo_status, client.qbo_error_code, client.qbo_message
+    db.session.remove()
+    if status is SyncStatus.FAILED and code:
+        return f"{LANDLORD} is Failed, as QuickBooks answered (code {code}): {message}"
+    return f"{LANDLORD} ended {status.label}, not Failed as QuickBooks usually answers."
+
+
 def wait_until_final(model, ids: list[int], deadline: float) -> list[int]:
     """Poll the rows until none is Syncing… (or the deadline passes); return the Synced ids."""
     while True:
@@ -244,8 +274,13 @@ def wait_until_final(model, ids: list[int], deadline: float) -> list[int]:
         time.sleep(0.2)
 
 
-def run_tour(app, base_url: str, email: str, password: str, firm_name: str) -> TourResult:
+def run_tour(
+    app, base_url: str, email: str, password: str, firm_name: str, emulator_url: str
+) -> TourResult:
     """Sign in, connect the firm to the emulator's demo company, sync a few clients and payments.
+
+    Before connecting, the company gets the vendor that makes the landlord's sync fail for real;
+    the landlord is synced with the other clients.
 
     Args:
         app: the Flask app, for reading the database only.
@@ -253,9 +288,10 @@ def run_tour(app, base_url: str, email: str, password: str, firm_name: str) -> T
         email: the demo owner's email.
         password: the demo owner's password.
         firm_name: the demo firm's name.
+        emulator_url: where the QBO emulator answers, e.g. http://127.0.0.1:5055.
 
     Returns:
-        How many clients, invoices and payments ended Synced.
+        How many clients, invoices and payments ended Synced, and the landlord's outcome.
 
     Raises:
         TourFailed: a step failed; the message says which.
@@ -264,16 +300,24 @@ def run_tour(app, base_url: str, email: str, password: str, firm_name: str) -> T
     with app.app_context():
         firm_id = db.session.execute(select(Firm.id).filter_by(name=firm_name)).scalar_one()
         client_ids, payment_ids = pick_rows(firm_id)
+        landlord = landlord_id(firm_id)
         db.session.remove()
         if not client_ids:
             raise TourFailed("no client without Failed rows to sync")
+        outcome = ""
+        if landlord is not None:
+            not_there = add_landlord_vendor(emulator_url, DEMO_COMPANY)
+            if not_there:
+                outcome, landlord = f"{LANDLORD} was not synced: {not_there}.", None
+        to_sync = client_ids + ([landlord] if landlord is not None else [])
         browser = Browser(base_url)
         browser.sign_in(email, password)
         browser.connect_quickbooks()
-        browser.row_actions(
-            "/clients/", [(f"/clients/{i}/sync", f"client-{i}") for i in client_ids]
-        )
-        synced_clients = wait_until_final(ClientAccount, client_ids, deadline)
+        browser.row_actions("/clients/", [(f"/clients/{i}/sync", f"client-{i}") for i in to_sync])
+        synced = wait_until_final(ClientAccount, to_sync, deadline)
+        synced_clients = [i for i in synced if i in client_ids]
+        if landlord is not None:
+            outcome = landlord_outcome(landlord)
         # A payment's job syncs its invoice first, but only once the client is in QuickBooks.
         payment_ids = [
             pid
@@ -296,4 +340,4 @@ def run_tour(app, base_url: str, email: str, password: str, firm_name: str) -> T
         db.session.remove()
     if not synced_clients:
         raise TourFailed("no client reached Synced within the wait (is the worker running?)")
-    return TourResult(len(synced_clients), invoices, len(synced_payments))
+    return TourResult(len(synced_clients), invoices, len(synced_payments), outcome)
