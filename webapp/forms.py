@@ -1,10 +1,13 @@
 """The base of every form: fields receive typed text, never an uploaded file or a JSON value."""
 
 from flask import has_request_context, request
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField
 
-FILE_PART_MESSAGE = "Type this in; a file cannot be sent here."
+from .i18n import N_
+
+FILE_PART_MESSAGE = N_("Type this in; a file cannot be sent here.")
 
 
 class TextForm(FlaskForm):
@@ -29,7 +32,7 @@ class TextForm(FlaskForm):
         sent_as_files = set(request.files) if has_request_context() else set()
         for field in _leaf_fields(self):
             if field.name in sent_as_files:
-                field.errors = [FILE_PART_MESSAGE]
+                field.errors = [_(FILE_PART_MESSAGE)]
                 valid = False
         return valid
 

@@ -9,8 +9,10 @@ shows one format.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -23,6 +25,7 @@ from flask_babel import (
     format_number,
     format_time,
     get_locale,
+    get_translations,
     gettext,
     ngettext,
     refresh,
@@ -68,8 +71,58 @@ def N_(text: str) -> str:
 
 
 def translated(text: str | None) -> str:
-    """A stored message in the user's language when it is one of ours, else as it was."""
-    return gettext(text) if text else ""
+    """A stored message in the user's language when it is one of ours, else as it was.
+
+    A message stored with values in it (`N_("Unsync failed: %(reason)s") % {...}`) is found by
+    its pattern: the values are kept as they were written (a name, QuickBooks' own words), except
+    a `%(reason)s`, which is itself one of our messages or QuickBooks' text and is looked up the
+    same way.
+    """
+    if not text:
+        return ""
+    catalog = _catalog()
+    if text in catalog:
+        return gettext(text)
+    for pattern, msgid in _patterns(id(catalog)):
+        match = pattern.match(text)
+        if match:
+            values = match.groupdict()
+            if "reason" in values:
+                values["reason"] = translated(values["reason"])
+            return gettext(msgid, **values)
+    return text
+
+
+def _catalog() -> dict:
+    """The message ids of the current language (empty for English, which needs none)."""
+    return getattr(get_translations(), "_catalog", {})
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@lru_cache(maxsize=8)
+def _patterns(catalog_id: int) -> list[tuple[re.Pattern, str]]:
+    """The catalog's messages with named values, as patterns; longest fixed text first."""
+    found = []
+    for msgid in _catalog():
+        if not isinstance(msgid, str) or not _PLACEHOLDER.search(msgid):
+            continue
+        fixed = _PLACEHOLDER.split(msgid)[::2]
+        if sum(len(part.strip()) for part in fixed) < 4:
+            continue  # "%(a)s: %(b)s" would match anything
+        regex, seen = "", set()
+        for index, part in enumerate(_PLACEHOLDER.split(msgid)):
+            if index % 2 == 0:
+                regex += re.escape(part.replace("%%", "%"))
+            elif part in seen:
+                regex += f"(?P={part})"
+            else:
+                seen.add(part)
+                regex += f"(?P<{part}>.+?)"
+        found.append((len("".join(fixed)), re.compile(regex + r"\Z", re.S), msgid))
+    found.sort(key=lambda item: -item[0])
+    return [(pattern, msgid) for _, pattern, msgid in found]
 
 
 def select_locale() -> str:

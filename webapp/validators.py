@@ -5,7 +5,10 @@ import unicodedata
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from wtforms.validators import ValidationError
+
+from .i18n import N_
 
 
 def strip(value):
@@ -20,13 +23,13 @@ class PlainText:
     store NUL in a text column, so a crafted request gets a message here instead of a 500.
     """
 
-    message = "Remove the control characters from this text."
+    message = N_("Remove the control characters from this text.")
 
     def __call__(self, form, field):
         if field.data and any(
             unicodedata.category(ch) == "Cc" and ch not in "\t\r\n" for ch in field.data
         ):
-            raise ValidationError(self.message)
+            raise ValidationError(_(self.message))
 
 
 class EmailAddress:
@@ -48,6 +51,27 @@ class EmailAddress:
 # none of which a bookkeeper means as an amount.
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 TOO_LARGE = Decimal("10000000000")
+# Per noun: not a number, not above 0, below 0 (when 0 is allowed), too large.
+_NUMBER_MESSAGES = {
+    "amount": (
+        N_("Enter an amount, like %(example)s."),
+        N_("The amount must be more than 0."),
+        N_("The amount must be 0 or more."),
+        N_("That amount is too large."),
+    ),
+    "quantity": (
+        N_("Enter a quantity, like %(example)s."),
+        N_("The quantity must be more than 0."),
+        N_("The quantity must be 0 or more."),
+        N_("That quantity is too large."),
+    ),
+    "price": (
+        N_("Enter a price, like %(example)s."),
+        N_("The price must be more than 0."),
+        N_("The price must be 0 or more."),
+        N_("That price is too large."),
+    ),
+}
 
 
 class DecimalText:
@@ -58,18 +82,17 @@ class DecimalText:
         self.noun, self.example, self.allow_zero = noun, example, allow_zero
 
     def __call__(self, form, field):
+        not_a_number, not_above_zero, below_zero, too_large = _NUMBER_MESSAGES[self.noun]
         text = field.data.strip() if isinstance(field.data, str) else ""
         if not _PLAIN_NUMBER.fullmatch(text):
-            article = "an" if self.noun[0] in "aeiou" else "a"
-            raise ValidationError(f"Enter {article} {self.noun}, like {self.example}.")
+            raise ValidationError(_(not_a_number, example=self.example))
         value = Decimal(text)
         if value < 0 or (value == 0 and not self.allow_zero):
-            least = "0 or more" if self.allow_zero else "more than 0"
-            raise ValidationError(f"The {self.noun} must be {least}.")
+            raise ValidationError(_(below_zero if self.allow_zero else not_above_zero))
         if value.as_tuple().exponent < -2:
-            raise ValidationError("Use at most two decimals.")
+            raise ValidationError(_("Use at most two decimals."))
         if value >= TOO_LARGE:
-            raise ValidationError(f"That {self.noun} is too large.")
+            raise ValidationError(_(too_large))
 
 
 class MoneyAmount(DecimalText):

@@ -8,13 +8,13 @@ import secrets
 import time
 
 from flask import current_app, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import limiter
 
 log = logging.getLogger(__name__)
-
-LIMITED_MESSAGE = "Too many sign-in attempts. Try again in {wait}."
 
 
 def _account_key() -> str:
@@ -66,8 +66,11 @@ def seconds_until_retry() -> int:
 
 def limited_message(seconds: int) -> str:
     minutes = math.ceil(seconds / 60)
-    wait = f"{seconds} seconds" if seconds < 60 else f"{minutes} minute{'s' * (minutes > 1)}"
-    return LIMITED_MESSAGE.format(wait=wait)
+    if seconds < 60:
+        wait = ngettext("%(num)s second", "%(num)s seconds", seconds)
+    else:
+        wait = ngettext("%(num)s minute", "%(num)s minutes", minutes)
+    return _("Too many sign-in attempts. Try again in %(wait)s.", wait=wait)
 
 
 def log_limited() -> None:

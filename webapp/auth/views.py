@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, login_manager
+from ..i18n import N_
 from ..models import Role, User
 from . import bp, throttle
 from .forms import LoginForm, PasswordForm
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 PUBLIC_ENDPOINTS = {"auth.login", "healthz", "static", "quickbooks.webhook"}
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Sign in to continue."
+login_manager.login_message = N_("Sign in to continue.")
+login_manager.localize_callback = _
 
 
 @login_manager.user_loader

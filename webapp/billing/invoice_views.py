@@ -177,7 +177,7 @@ def create_invoice_view():
         db.session.commit()
     except ValueError as error:
         db.session.rollback()
-        form.lines.errors.append(str(error))
+        form.lines.errors.append(_(str(error)))  # our message, marked N_ in operations.py
         return _form_response(form, 422)
     except IntegrityError:
         # Another invoice took the number between our check and the insert.

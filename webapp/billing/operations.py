@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     ZERO,
     ClientAccount,
@@ -36,7 +37,7 @@ class AmountTooLarge(Exception):
     """The amount is above what may still be paid (or refunded); `limit` is that maximum."""
 
     def __init__(self, limit: Decimal):
-        super().__init__(f"The amount is more than {limit:,.2f}.")
+        super().__init__(N_("The amount is more than %(limit)s.") % {"limit": f"{limit:,.2f}"})
         self.limit = limit
 
 
@@ -100,7 +101,7 @@ def create_invoice(
         ValueError: there are no lines, or the total is not above zero.
     """
     if not lines:
-        raise ValueError("An invoice needs at least one line.")
+        raise ValueError(N_("An invoice needs at least one line."))
     invoice = Invoice(
         firm_id=client.firm_id,
         client=client,
@@ -121,7 +122,7 @@ def create_invoice(
         )
     invoice.total = sum((line.amount for line in invoice.lines), ZERO)
     if invoice.total <= 0:
-        raise ValueError("The invoice total must be more than 0.")
+        raise ValueError(N_("The invoice total must be more than 0."))
     invoice.balance = invoice.total
     invoice.status = InvoiceStatus.UNPAID
     db.session.add(invoice)
@@ -190,7 +191,7 @@ def record_payment(
     """
     amount = Decimal(amount)
     if amount <= 0 or amount != money(amount):
-        raise ValueError("The amount must be more than 0, with at most two decimals.")
+        raise ValueError(N_("The amount must be more than 0, with at most two decimals."))
     _lock(Invoice, invoice.id)
     if amount > invoice.balance:
         raise AmountTooLarge(invoice.balance)
@@ -229,7 +230,7 @@ def refund_payment(
     """
     amount = Decimal(amount)
     if amount <= 0 or amount != money(amount):
-        raise ValueError("The amount must be more than 0, with at most two decimals.")
+        raise ValueError(N_("The amount must be more than 0, with at most two decimals."))
     _lock(Payment, payment.id)
     if amount > payment.refundable_amount:
         raise AmountTooLarge(payment.refundable_amount)

@@ -10,7 +10,7 @@ from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
-from ..i18n import amount, day
+from ..i18n import amount, day, translated
 from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
@@ -300,7 +300,7 @@ def _recorded_message(payment) -> str:
         number=payment.invoice.number,
     )
     if payment.qbo_status in (SyncStatus.SKIPPED, SyncStatus.FAILED):
-        reason = _(payment.qbo_message) if payment.qbo_message else ""
+        reason = translated(payment.qbo_message)
         return text + " " + _("Not sent to QuickBooks: %(reason)s.", reason=reason)
     if payment.qbo_status is SyncStatus.SYNCING:
         return text + " " + _("Sending it to QuickBooks.")

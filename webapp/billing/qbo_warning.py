@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+
 from ..extensions import db
+from ..i18n import N_, amount
 from ..models import Invoice, Payment, PaymentSource, SyncStatus
 
 CHOICES = ("link", "unsynced", "anyway")
@@ -52,15 +56,24 @@ def warning_for(invoice: Invoice) -> QboWarning | None:
     received = unclaimed_qbo_payment(invoice)
     if received is not None:
         return QboWarning(
-            f"QuickBooks already shows a payment of {received.amount:,.2f} on "
-            f"{received.received_on.day} {received.received_on:%b %Y} for {invoice.number}",
+            _(
+                "QuickBooks already shows a payment of %(amount)s on %(date)s for %(number)s",
+                amount=amount(received.amount),
+                date=format_date(received.received_on, "d MMM yyyy"),
+                number=invoice.number,
+            ),
             received,
         )
     open_there = open_in_quickbooks(invoice)
     if open_there is not None:
         return QboWarning(
-            f"QuickBooks shows an open balance of {open_there:,.2f} for {invoice.number}, "
-            f"not {invoice.balance:,.2f}: a payment may already be recorded there",
+            _(
+                "QuickBooks shows an open balance of %(theirs)s for %(number)s, not %(ours)s: a "
+                "payment may already be recorded there",
+                theirs=amount(open_there),
+                number=invoice.number,
+                ours=amount(invoice.balance),
+            ),
             None,
         )
     return None
@@ -79,5 +92,6 @@ def link_to(received: Payment, user, method, reference, description) -> None:
         user,
         "link",
         "synced",
-        message=f"Recorded by hand as QuickBooks payment {received.qbo_id}; no second payment made",
+        message=N_("Recorded by hand as QuickBooks payment %(id)s; no second payment made")
+        % {"id": received.qbo_id},
     )

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -98,10 +100,10 @@ def preview():
             current_user.firm, selection.action, selection.record_type, selection.chosen
         )
     except bulk.BulkNotAllowed as refused:
-        return _refused(str(refused), selection)
+        return _refused(_(str(refused)), selection)
     if not plan.total:
         return _refused(
-            "Nothing to do: none of these rows can be sent to QuickBooks now.", selection
+            _("Nothing to do: none of these rows can be sent to QuickBooks now."), selection
         )
     template = "bulk/_confirm.html" if is_fragment_request() else "bulk/confirm.html"
     return render_template(
@@ -124,7 +126,7 @@ def start():
         )
     except bulk.BulkNotAllowed as refused:
         db.session.rollback()
-        return _refused(str(refused), selection)
+        return _refused(_(str(refused)), selection)
     db.session.commit()  # the run's lanes are enqueued after this commit
     back = selection.back_url()
     if not is_fragment_request():
@@ -153,7 +155,11 @@ def cancel(run_id: int):
     run = _run_or_404(run_id)
     back = bulk.cancel(run, current_user._get_current_object())
     db.session.commit()
-    message = f"Cancelled. {back} rows were not sent and are as they were before."
+    message = ngettext(
+        "Cancelled. %(num)s row was not sent and is as it was before.",
+        "Cancelled. %(num)s rows were not sent and are as they were before.",
+        back,
+    )
     if not is_fragment_request():
         return redirect(request.referrer or url_for("settings.quickbooks"), 303)
     response = make_response(
@@ -172,4 +178,4 @@ def bulk_panel():
             return None
         return bulk.run_to_show(current_user.firm_id)
 
-    return {"bulk_run": bulk_run, "bulk_progress": bulk.progress}
+    return {"bulk_run": bulk_run, "bulk_progress": bulk.progress, "bulk_noun": bulk.noun}

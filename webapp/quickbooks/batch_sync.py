@@ -14,6 +14,7 @@ for them) are returned, to be tried again, looking first.
 from __future__ import annotations
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import ClientAccount, Invoice, Payment, Refund, SyncReason, SyncStatus
 from . import handlers, mapping
 from .batch import batch_id, query_in, send_items
@@ -22,8 +23,8 @@ from .errors import Blocked, DependencyBusy, QboFault
 from .preflight import CLIENT_FIRST
 from .state import SyncAction, fail_row, mark_synced, mark_unsynced
 
-INVOICE_FIRST = "Sync the invoice first"
-PAYMENT_FIRST = "Sync the payment first"
+INVOICE_FIRST = N_("Sync the invoice first")
+PAYMENT_FIRST = N_("Sync the payment first")
 SYNC, UNSYNC = SyncAction.SYNC, SyncAction.UNSYNC
 
 
@@ -55,7 +56,7 @@ def sync_clients(ctx, clients: list[ClientAccount]) -> list:
                 existing,
                 ctx.realm_id,
                 ctx.user,
-                message="Linked to the existing QuickBooks customer with the same name",
+                message=N_("Linked to the existing QuickBooks customer with the same name"),
             )
         else:
             to_create.append((client, bodies[client.id]))
@@ -100,7 +101,7 @@ def sync_invoices(ctx, invoices: list[Invoice]) -> list:
                 existing,
                 ctx.realm_id,
                 ctx.user,
-                message="Linked to the existing QuickBooks invoice with the same number",
+                message=N_("Linked to the existing QuickBooks invoice with the same number"),
             )
         else:
             to_create.append(invoice)
@@ -184,7 +185,7 @@ def sync_payments(ctx, payments: list[Payment]) -> list:
                 existing,
                 ctx.realm_id,
                 ctx.user,
-                message="Linked to the payment already in QuickBooks",
+                message=N_("Linked to the payment already in QuickBooks"),
             )
             continue
         body = mapping.payment_payload(
@@ -238,7 +239,7 @@ def sync_refunds(ctx, refunds: list[Refund]) -> list:
                 existing,
                 ctx.realm_id,
                 ctx.user,
-                message="Linked to the refund already in QuickBooks",
+                message=N_("Linked to the refund already in QuickBooks"),
             )
         else:
             to_create.append(refund)
@@ -308,23 +309,25 @@ def unsync_payments(ctx, payments: list[Payment]) -> list:
             UNSYNC,
             ctx.user,
             DependencyBusy(
-                "A refund of this payment is still being synced. Unsync again when it is done."
+                N_("A refund of this payment is still being synced. Unsync again when it is done.")
             ),
         )
     # Refunds in QBO are deleted first, in their own earlier stage of the run; any left here
     # (synced since) go with their payment, as the one-row unsync does.
     rest = [p for p in payments if p not in busy]
     refunds = [r for p in rest for r in p.refunds if _in_this_company(r, ctx)]
-    unanswered = _delete(ctx, "RefundReceipt", refunds, "Deleted from QuickBooks with its payment")
+    unanswered = _delete(
+        ctx, "RefundReceipt", refunds, N_("Deleted from QuickBooks with its payment")
+    )
     blocked = {r.payment_id for r in unanswered}
     ready = [p for p in rest if p.id not in blocked]
     return [p for p in rest if p.id in blocked] + _delete(
-        ctx, "Payment", ready, "Deleted from QuickBooks"
+        ctx, "Payment", ready, N_("Deleted from QuickBooks")
     )
 
 
 def unsync_refunds(ctx, refunds: list[Refund]) -> list:
-    return _delete(ctx, "RefundReceipt", refunds, "Deleted from QuickBooks")
+    return _delete(ctx, "RefundReceipt", refunds, N_("Deleted from QuickBooks"))
 
 
 def unlink(ctx, rows: list) -> list:

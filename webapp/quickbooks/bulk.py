@@ -13,9 +13,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask_babel import ngettext
 from sqlalchemy import Select, false, insert, select, update
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     SYNCABLE_STATUSES,
     BulkRun,
@@ -44,16 +46,27 @@ from .bulk_runs import (
 log = logging.getLogger(__name__)
 
 MODELS = {"client": ClientAccount, "invoice": Invoice, "payment": Payment, "refund": Refund}
-NOUNS = {
-    "client": "client accounts",
-    "invoice": "invoices",
-    "payment": "payments",
-    "refund": "refunds",
-}
+NOT_CONNECTED = N_("Connect QuickBooks first, in Settings > Integrations > QuickBooks.")
+ALREADY_RUNNING = N_("A bulk sync is already running. Wait for it to finish or cancel it.")
+NOTHING_TO_DO = N_("Nothing to do: no selected row can be sent to QuickBooks now.")
+CHANGED_MEANWHILE = N_("Nothing to do: the selected rows changed meanwhile.")
+
+
+def noun(kind: str | None, count: int) -> str:
+    """What `count` rows of `kind` are called, in the user's language ("1 invoice", "3 invoices")."""
+    if kind == "client":
+        return ngettext("client account", "client accounts", count)
+    if kind == "invoice":
+        return ngettext("invoice", "invoices", count)
+    if kind == "payment":
+        return ngettext("payment", "payments", count)
+    if kind == "refund":
+        return ngettext("refund", "refunds", count)
+    return ngettext("record", "records", count)
 
 
 class BulkNotAllowed(Exception):
-    """The run cannot start now; the message says why in plain words."""
+    """The run cannot start now; the message (in English, marked N_) says why in plain words."""
 
 
 @dataclass
@@ -69,11 +82,9 @@ class Plan:
         return sum(len(ids) for ids in self.ids.values())
 
     def counts(self) -> list[tuple[str, int]]:
-        """(noun, count) in the order the run sends them, kinds with nothing left out."""
+        """(kind, count) in the order the run sends them, kinds with nothing left out."""
         return [
-            (NOUNS[kind], len(self.ids[kind]))
-            for kind in stage_order(self.action)
-            if self.ids.get(kind)
+            (kind, len(self.ids[kind])) for kind in stage_order(self.action) if self.ids.get(kind)
         ]
 
 
@@ -136,7 +147,7 @@ def plan_sync(firm, realm_id: str, record_type: str | None, chosen: Select | Non
             every_payment.where((Payment.source != PaymentSource.MANUAL) | manual_allowed)
         )
         if off := len(_ids(every_payment)) - len(plan.ids["payment"]):
-            plan.left_out["payments entered by hand whose sync is off"] = off
+            plan.left_out[N_("payments entered by hand whose sync is off")] = off
         going = set(plan.ids["payment"])
         refunds = _syncable(Refund, firm.id, None).join(Payment, Refund.payment_id == Payment.id)
         plan.ids["refund"] = [
@@ -152,7 +163,7 @@ def plan_sync(firm, realm_id: str, record_type: str | None, chosen: Select | Non
         ready = query.where(_in_company(ClientAccount, realm_id))
         plan.ids["invoice"] = _ids(ready)
         if blocked := len(_ids(query)) - len(plan.ids["invoice"]):
-            plan.left_out["invoices whose client is not in QuickBooks yet"] = blocked
+            plan.left_out[N_("invoices whose client is not in QuickBooks yet")] = blocked
     elif record_type == "payment":
         query = (
             _syncable(Payment, firm.id, chosen)
@@ -179,9 +190,9 @@ def plan_sync(firm, realm_id: str, record_type: str | None, chosen: Select | Non
             else:
                 invoice_busy += 1
         if no_client:
-            plan.left_out["payments whose client is not in QuickBooks yet"] = no_client
+            plan.left_out[N_("payments whose client is not in QuickBooks yet")] = no_client
         if invoice_busy:
-            plan.left_out["payments whose invoice is being synced or unsynced"] = invoice_busy
+            plan.left_out[N_("payments whose invoice is being synced or unsynced")] = invoice_busy
     return plan
 
 
@@ -208,7 +219,7 @@ def _connection(firm) -> QboConnection:
         select(QboConnection).filter_by(firm_id=firm.id)
     ).scalar_one_or_none()
     if connection is None or not connection.is_connected:
-        raise BulkNotAllowed("Connect QuickBooks first, in Settings > Integrations > QuickBooks.")
+        raise BulkNotAllowed(NOT_CONNECTED)
     return connection
 
 
@@ -228,10 +239,10 @@ def start(
         BulkNotAllowed: not connected, another run of the firm is still going, or nothing to do.
     """
     if active_run(firm.id) is not None:
-        raise BulkNotAllowed("A bulk sync is already running. Wait for it to finish or cancel it.")
+        raise BulkNotAllowed(ALREADY_RUNNING)
     plan = preview(firm, action, record_type, chosen)
     if not plan.total:
-        raise BulkNotAllowed("Nothing to do: no selected row can be sent to QuickBooks now.")
+        raise BulkNotAllowed(NOTHING_TO_DO)
     run = BulkRun(
         firm_id=firm.id,
         user_id=user.id if user else None,
@@ -286,12 +297,12 @@ def start(
                         "created_at": now,
                         "action": action,
                         "outcome": "queued",
-                        "message": f"Part of bulk run {run.id}",
+                        "message": N_("Part of bulk run %(run)s") % {"run": run.id},
                     }
                     for record_id in claimed
                 ]
     if not items:
-        raise BulkNotAllowed("Nothing to do: the selected rows changed meanwhile.")
+        raise BulkNotAllowed(CHANGED_MEANWHILE)
     db.session.execute(insert(BulkRunItem), items)
     db.session.execute(insert(SyncEvent), events)
     run.total = len(items)

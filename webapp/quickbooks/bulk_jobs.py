@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     SYNCED_MODELS,
     BulkRun,
@@ -252,7 +253,7 @@ def _settle(run, by_id, rows, unanswered, error, user, pause: float = 0.0) -> No
                 row,
                 SyncAction(run.action),
                 user,
-                error or QboUnavailable("QuickBooks did not answer for this row"),
+                error or QboUnavailable(N_("QuickBooks did not answer for this row")),
             )
         item.state, item.claim = ItemState.FINISHED, None
         finished[row.qbo_status is target] += 1

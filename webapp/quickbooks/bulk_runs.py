@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import SYNCED_MODELS, BulkRun, BulkRunItem, ItemState, SyncStatus, User, utcnow
 from ..queue import AfterCommitJob, get_queue, get_redis
 from .state import record_history
@@ -170,7 +171,7 @@ def cancel_queued(run: BulkRun, state: ItemState = ItemState.QUEUED) -> int:
     return len(items)
 
 
-CANCELLED = "Cancelled before it was sent to QuickBooks"
+CANCELLED = N_("Cancelled before it was sent to QuickBooks")  # translated where shown
 
 
 def restore(row, status: SyncStatus, user, action: str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import QboConnection, QboWebhookEvent, utcnow
 from .differences import qbo_time
 from .remote import ENTITY_MODELS, apply_objects
@@ -28,8 +29,12 @@ WINDOW = timedelta(days=30)
 # Leave a margin inside the window: the call must reach QBO while changedSince is still valid.
 REACH = WINDOW - timedelta(hours=1)
 PAGE = 1000
-OUT_OF_REACH = (
-    "QuickBooks keeps changes for 30 days only, and this company was last caught up on {day}. "
+OUT_OF_REACH = N_(
+    "QuickBooks keeps changes for 30 days only, and this company was last caught up on "
+    "%(day)s. Re-read everything from QuickBooks to catch up."
+)
+NEVER_CAUGHT_UP = N_(
+    "QuickBooks keeps changes for 30 days only, and this company was never caught up. "
     "Re-read everything from QuickBooks to catch up."
 )
 
@@ -129,7 +134,9 @@ def out_of_reach(connection: QboConnection, now: datetime | None = None) -> bool
 
 def out_of_reach_message(connection: QboConnection) -> str:
     since = caught_up_since(connection)
-    return OUT_OF_REACH.format(day=since.strftime("%-d %b %Y") if since else "never")
+    if since is None:
+        return NEVER_CAUGHT_UP
+    return OUT_OF_REACH % {"day": since.strftime("%-d %b %Y")}
 
 
 def apply_changes(firm_id: int, realm_id: str, changes: Changes, held_back=None) -> Counter:

@@ -16,6 +16,7 @@ from flask import current_app
 from rq import Retry, get_current_job
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import Firm, QboConnection, QboWebhookEvent, utcnow
 from ..queue import AfterCommitJob, enqueue_after_commit, enqueue_job, get_redis
 from . import cdc
@@ -144,10 +145,15 @@ def _round(firm_id: int, full: bool) -> str:
 
 def _describe(error: Exception) -> str:
     if isinstance(error, (QboUnavailable, QboThrottled)):
-        return f"QuickBooks did not answer after several tries; it is tried again later. ({error})"
+        return N_(
+            "QuickBooks did not answer after several tries; it is tried again later. (%(reason)s)"
+        ) % {"reason": error}
     if isinstance(error, QboFault):
-        return f"QuickBooks refused the catch-up (code {error.code}): {error.qbo_message}"
-    return f"The catch-up stopped unexpectedly: {error}"
+        return N_("QuickBooks refused the catch-up (code %(code)s): %(qbo)s") % {
+            "code": error.code,
+            "qbo": error.qbo_message,
+        }
+    return N_("The catch-up stopped unexpectedly: %(error)s") % {"error": error}
 
 
 def catch_up_all() -> int:

@@ -16,10 +16,14 @@ from decimal import Decimal
 
 import requests
 
+from ..i18n import N_
 from .errors import QboAuthError, QboFault, QboThrottled, QboUnavailable
 from .throttle import NullThrottle
 
 log = logging.getLogger(__name__)
+# Our words around a transport error; a row shows them after "Last error:" (state.NO_ANSWER).
+NO_ANSWER_IN_TIME = N_("QuickBooks did not answer in time (%(error)s)")
+UNREACHABLE = N_("QuickBooks could not be reached (%(error)s)")
 
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
 
@@ -280,9 +284,9 @@ class QboClient:
                     method, url, params=query, data=data, headers=headers, timeout=self.timeout
                 )
             except requests.Timeout as error:
-                raise QboUnavailable(f"QuickBooks did not answer in time ({error})") from error
+                raise QboUnavailable(NO_ANSWER_IN_TIME % {"error": error}) from error
             except requests.RequestException as error:
-                raise QboUnavailable(f"QuickBooks could not be reached ({error})") from error
+                raise QboUnavailable(UNREACHABLE % {"error": error}) from error
         if self.meter is not None:
             self.meter.count(method, path, params, body)
         log.debug("qbo %s %s -> %s (%s)", method, path, response.status_code, requestid)
@@ -313,12 +317,18 @@ class QboClient:
         if status >= 500:
             fault = parse_fault(status, payload)
             text = fault.qbo_message if payload else (response.text[:200] or "no body")
-            raise QboUnavailable(f"QuickBooks answered {status}: {text}", status, fault.code)
+            raise QboUnavailable(
+                N_("QuickBooks answered %(status)s: %(qbo)s") % {"status": status, "qbo": text},
+                status,
+                fault.code,
+            )
         if status >= 400:
             raise parse_fault(status, payload)
         if not isinstance(payload, dict):
             raise QboUnavailable(
-                f"QuickBooks sent a response that is not JSON (HTTP {status})", status
+                N_("QuickBooks sent a response that is not JSON (HTTP %(status)s)")
+                % {"status": status},
+                status,
             )
         if payload.get("Fault") or payload.get("fault"):
             raise parse_fault(400, payload)

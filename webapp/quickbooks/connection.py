@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import SYNCED_MODELS, Firm, QboConnection, User, utcnow
 from ..queue import AfterCommitJob, enqueue_after_commit
 from . import oauth
@@ -55,14 +56,19 @@ def complete_connection(
         if linked:
             name = connection.company_name or connection.realm_id
             raise ConnectRefused(
-                f"You picked a different QuickBooks company. {linked} records of this firm are "
-                f'still linked to "{name}". Connect to "{name}" again, or unsync those records '
-                "first."
+                N_(
+                    "You picked a different QuickBooks company. %(count)s records of this firm "
+                    'are still linked to "%(name)s". Connect to "%(name)s" again, or unsync those '
+                    "records first."
+                )
+                % {"count": linked, "name": name}
             )
     try:
         token = oauth.exchange_code(config, redirect_uri, code)
     except QboError as error:
-        raise ConnectRefused(f"Intuit did not complete the connection: {error}") from error
+        raise ConnectRefused(
+            N_("Intuit did not complete the connection: %(qbo)s") % {"qbo": error}
+        ) from error
     resumed = connection is not None and connection.realm_id == realm_id
     if connection is None:
         connection = QboConnection(firm_id=firm.id, realm_id=realm_id)

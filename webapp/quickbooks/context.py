@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 
 from .. import create_app
 from ..extensions import db
+from ..i18n import N_
 from ..models import Firm, QboConnection, User, utcnow
 from ..queue import get_redis
 from . import mapping
@@ -103,7 +104,7 @@ def open_job_context(firm: Firm, user: User | None) -> Iterator[JobContext]:
     """
     connection = firm.qbo_connection
     if connection is None or not connection.is_connected:
-        raise QboNotConnected("QuickBooks is not connected.")
+        raise QboNotConnected(N_("QuickBooks is not connected."))
     config, redis = current_app.config, get_redis()
     tokens = ConnectionTokens.from_connection(connection, config, redis)
     client = QboClient.from_config(connection.realm_id, tokens, config, redis)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from ..i18n import N_
 from ..models import ClientAccount, Invoice, Payment, Refund
 from .mapping import qbo_name
 
 CENT = Decimal("0.01")
+NO_DESCRIPTION = "(no description)"  # a line in QuickBooks with none
 
 
 def money(value) -> Decimal:
@@ -101,28 +103,35 @@ def payment_differences(payment: Payment, obj: dict) -> list[dict]:
         safe = payment.refunded_amount <= theirs <= headroom and theirs > 0
         found.append(
             _entry(
-                "amount", "Amount", f"{payment.amount:,.2f}", f"{theirs:,.2f}", str(theirs), safe
+                "amount",
+                N_("Amount"),
+                f"{payment.amount:,.2f}",
+                f"{theirs:,.2f}",
+                str(theirs),
+                safe,
             )
         )
     day = _day(obj.get("TxnDate"))
     if day and day != payment.received_on.isoformat():
-        found.append(_entry("date", "Date", payment.received_on.isoformat(), day, day, True))
+        found.append(_entry("date", N_("Date"), payment.received_on.isoformat(), day, day, True))
     client = payment.invoice.client
     if ref(obj, "CustomerRef") and ref(obj, "CustomerRef") != client.qbo_id:
         found.append(
-            _entry("customer", "Customer", client.display_name, ref_name(obj, "CustomerRef"))
+            _entry("customer", N_("Customer"), client.display_name, ref_name(obj, "CustomerRef"))
         )
     invoices = linked_invoice_ids(obj)
     if payment.invoice.qbo_id and payment.invoice.qbo_id not in invoices:
-        theirs_text = ", ".join(f"QBO invoice {i}" for i in invoices) or "not applied"
-        found.append(_entry("invoice", "Applied to", payment.invoice.number, theirs_text))
+        theirs_text = ", ".join(N_("QBO invoice %(id)s") % {"id": i} for i in invoices) or N_(
+            "not applied"
+        )
+        found.append(_entry("invoice", N_("Applied to"), payment.invoice.number, theirs_text))
     account = ref(obj, "DepositToAccountRef")
     if payment.qbo_deposit_account_id and account and account != payment.qbo_deposit_account_id:
         found.append(
             _entry(
                 "account",
-                "Deposit to",
-                f"QBO account {payment.qbo_deposit_account_id}",
+                N_("Deposit to"),
+                N_("QBO account %(id)s") % {"id": payment.qbo_deposit_account_id},
                 ref_name(obj, "DepositToAccountRef"),
                 account,
                 True,
@@ -140,7 +149,7 @@ def _qbo_lines(obj: dict) -> list[tuple[str, Decimal]]:
 
 
 def _describe_lines(lines: list[tuple[str, Decimal]]) -> str:
-    return "; ".join(f"{text or '(no description)'} {amount:,.2f}" for text, amount in lines)
+    return "; ".join(f"{text or NO_DESCRIPTION} {amount:,.2f}" for text, amount in lines)
 
 
 def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
@@ -153,12 +162,17 @@ def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
     if theirs_total != invoice.total:
         found.append(
             _entry(
-                "total", "Total", f"{invoice.total:,.2f}", f"{theirs_total:,.2f}", None, lines_safe
+                "total",
+                N_("Total"),
+                f"{invoice.total:,.2f}",
+                f"{theirs_total:,.2f}",
+                None,
+                lines_safe,
             )
         )
     for field, label, ours, key in (
-        ("date", "Invoice date", invoice.issue_date, "TxnDate"),
-        ("due_date", "Due date", invoice.due_date, "DueDate"),
+        ("date", N_("Invoice date"), invoice.issue_date, "TxnDate"),
+        ("due_date", N_("Due date"), invoice.due_date, "DueDate"),
     ):
         day = _day(obj.get(key))
         if day and day != ours.isoformat():
@@ -166,7 +180,10 @@ def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
     if ref(obj, "CustomerRef") and ref(obj, "CustomerRef") != invoice.client.qbo_id:
         found.append(
             _entry(
-                "customer", "Customer", invoice.client.display_name, ref_name(obj, "CustomerRef")
+                "customer",
+                N_("Customer"),
+                invoice.client.display_name,
+                ref_name(obj, "CustomerRef"),
             )
         )
     ours_lines = [(line.description, money(line.amount)) for line in invoice.lines]
@@ -190,7 +207,7 @@ def invoice_differences(invoice: Invoice, obj: dict) -> list[dict]:
         found.append(
             _entry(
                 "lines",
-                "Lines",
+                N_("Lines"),
                 _describe_lines(ours_lines),
                 _describe_lines(theirs_lines),
                 value,
@@ -207,15 +224,17 @@ def refund_differences(refund: Refund, obj: dict) -> list[dict]:
         payment = refund.payment
         safe = 0 < theirs <= payment.refundable_amount + refund.amount
         found.append(
-            _entry("amount", "Amount", f"{refund.amount:,.2f}", f"{theirs:,.2f}", str(theirs), safe)
+            _entry(
+                "amount", N_("Amount"), f"{refund.amount:,.2f}", f"{theirs:,.2f}", str(theirs), safe
+            )
         )
     day = _day(obj.get("TxnDate"))
     if day and day != refund.refunded_on.isoformat():
-        found.append(_entry("date", "Date", refund.refunded_on.isoformat(), day, day, True))
+        found.append(_entry("date", N_("Date"), refund.refunded_on.isoformat(), day, day, True))
     client = refund.payment.invoice.client
     if ref(obj, "CustomerRef") and ref(obj, "CustomerRef") != client.qbo_id:
         found.append(
-            _entry("customer", "Customer", client.display_name, ref_name(obj, "CustomerRef"))
+            _entry("customer", N_("Customer"), client.display_name, ref_name(obj, "CustomerRef"))
         )
     return found
 
@@ -224,10 +243,10 @@ def client_differences(client: ClientAccount, obj: dict) -> list[dict]:
     found = []
     theirs = str(obj.get("DisplayName") or "")
     if theirs and theirs != qbo_name(client.display_name):
-        found.append(_entry("name", "Name", client.display_name, theirs, theirs[:100], True))
+        found.append(_entry("name", N_("Name"), client.display_name, theirs, theirs[:100], True))
     email = (obj.get("PrimaryEmailAddr") or {}).get("Address")
     if email and client.email and email.lower() != client.email.lower():
-        found.append(_entry("email", "Email", client.email, email, email[:254], True))
+        found.append(_entry("email", N_("Email"), client.email, email, email[:254], True))
     return found
 
 

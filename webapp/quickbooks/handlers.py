@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     PENDING_STATUSES,
     SYNCABLE_STATUSES,
@@ -27,6 +28,10 @@ from .preflight import CLIENT_FIRST
 from .state import SyncAction, fail_row, mark_synced, mark_unsynced, start
 
 CACHE_TTL = 24 * 3600
+NAME_CLASH = N_(
+    'QuickBooks refused the name "%(name)s": %(qbo)s A vendor or employee in QuickBooks has this '
+    "name: rename it there, then sync again."
+)
 
 
 def _in_this_company(record, ctx) -> bool:
@@ -60,8 +65,11 @@ def service_item_id(ctx) -> str:
     if not item_id:
         raise Blocked(
             SyncReason.QBO_FAULT,
-            f'QuickBooks has no item named "{name}". Create a service item with that name in '
-            "QuickBooks, then sync again.",
+            N_(
+                'QuickBooks has no item named "%(name)s". Create a service item with that name '
+                "in QuickBooks, then sync again."
+            )
+            % {"name": name},
         )
     return item_id
 
@@ -75,10 +83,10 @@ def deposit_account(ctx) -> tuple[str, str]:
     firm = ctx.firm
     if firm.deposit_account_enabled and firm.deposit_account_qbo_id:
         name = firm.deposit_account_name or firm.deposit_account_qbo_id
-        problem = (
-            f'The "Deposit to" account "{name}" no longer exists in QuickBooks or is inactive. '
+        problem = N_(
+            'The "Deposit to" account "%(name)s" no longer exists in QuickBooks or is inactive. '
             "Choose another account in Settings > Integrations > QuickBooks, then sync again."
-        )
+        ) % {"name": name}
         try:
             account = ctx.client.read("Account", firm.deposit_account_qbo_id)
         except QboFault as error:
@@ -97,8 +105,10 @@ def deposit_account(ctx) -> tuple[str, str]:
     if not account_id:
         raise Blocked(
             SyncReason.DEPOSIT_ACCOUNT_INVALID,
-            'QuickBooks has no Undeposited Funds account. Choose a "Deposit to" account in '
-            "Settings > Integrations > QuickBooks.",
+            N_(
+                'QuickBooks has no Undeposited Funds account. Choose a "Deposit to" account in '
+                "Settings > Integrations > QuickBooks."
+            ),
         )
     return account_id, "Undeposited Funds"
 
@@ -112,11 +122,7 @@ def name_clash(name: str, fault: QboFault) -> Blocked:
     The row keeps QuickBooks' own words and code, and says what to change: the vendor or employee
     in QuickBooks, the only side the user can rename today (clients have no edit form yet).
     """
-    blocked = Blocked(
-        SyncReason.NAME_CLASH,
-        f'QuickBooks refused the name "{name}": {fault.qbo_message} A vendor or employee in '
-        "QuickBooks has this name: rename it there, then sync again.",
-    )
+    blocked = Blocked(SyncReason.NAME_CLASH, NAME_CLASH % {"name": name, "qbo": fault.qbo_message})
     blocked.__cause__ = fault
     return blocked
 
@@ -130,7 +136,7 @@ def sync_client(ctx, client: ClientAccount) -> None:
             found[0],
             ctx.realm_id,
             ctx.user,
-            message="Linked to the existing QuickBooks customer with the same name",
+            message=N_("Linked to the existing QuickBooks customer with the same name"),
         )
         return
     try:
@@ -155,7 +161,7 @@ def sync_invoice(ctx, invoice: Invoice) -> None:
             found[0],
             ctx.realm_id,
             ctx.user,
-            message="Linked to the existing QuickBooks invoice with the same number",
+            message=N_("Linked to the existing QuickBooks invoice with the same number"),
         )
         return
     body = mapping.invoice_payload(invoice, client.qbo_id, service_item_id(ctx))
@@ -172,10 +178,10 @@ def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
     # A Synced invoice lands here when it is linked in another company.
     claimable = (*SYNCABLE_STATUSES, SyncStatus.SYNCED)
     if invoice.qbo_status in PENDING_STATUSES or not start(
-        invoice, SyncAction.SYNC, ctx.user, "Synced first, for its payment", claimable
+        invoice, SyncAction.SYNC, ctx.user, N_("Synced first, for its payment"), claimable
     ):
         raise DependencyBusy(
-            "The invoice is being synced by another job. Sync again when it is done."
+            N_("The invoice is being synced by another job. Sync again when it is done.")
         )
     # Other requests must see the claim at once, not wait on our row lock while we call QBO.
     ctx.commit_progress()
@@ -240,7 +246,7 @@ def sync_payment(ctx, payment: Payment) -> None:
             existing,
             ctx.realm_id,
             ctx.user,
-            message="Linked to the payment already in QuickBooks",
+            message=N_("Linked to the payment already in QuickBooks"),
             summary=f"QuickBooks payment {existing['Id']}",
         )
         return
@@ -264,7 +270,7 @@ def sync_payment(ctx, payment: Payment) -> None:
 def sync_refund(ctx, refund: Refund) -> None:
     payment = refund.payment
     if not _in_this_company(payment, ctx):
-        raise Blocked(SyncReason.PAYMENT_NOT_SYNCED, "Sync the payment first")
+        raise Blocked(SyncReason.PAYMENT_NOT_SYNCED, N_("Sync the payment first"))
     customer_id = payment.invoice.client.qbo_id
     candidates = ctx.client.query(
         "RefundReceipt",
@@ -277,7 +283,7 @@ def sync_refund(ctx, refund: Refund) -> None:
             existing,
             ctx.realm_id,
             ctx.user,
-            message="Linked to the refund already in QuickBooks",
+            message=N_("Linked to the refund already in QuickBooks"),
         )
         return
     account_id = payment.qbo_deposit_account_id or deposit_account(ctx)[0]
@@ -321,36 +327,36 @@ def unsync_payment(ctx, payment: Payment) -> None:
     """
     if any(refund.qbo_status in PENDING_STATUSES for refund in payment.refunds):
         raise DependencyBusy(
-            "A refund of this payment is still being synced. Unsync again when it is done."
+            N_("A refund of this payment is still being synced. Unsync again when it is done.")
         )
     for refund in payment.refunds:
         if refund.qbo_id and refund.qbo_realm_id == ctx.realm_id:
             delete_in_qbo(ctx, "RefundReceipt", refund)
-            mark_unsynced(refund, ctx.user, message="Deleted from QuickBooks with its payment")
+            mark_unsynced(refund, ctx.user, message=N_("Deleted from QuickBooks with its payment"))
             ctx.commit_progress()  # the delete is done in QBO; a later failure must not undo it
     if payment.qbo_id and payment.qbo_realm_id == ctx.realm_id:
         delete_in_qbo(ctx, "Payment", payment)
     payment.qbo_deposit_account_id = None
-    mark_unsynced(payment, ctx.user, message="Deleted from QuickBooks")
+    mark_unsynced(payment, ctx.user, message=N_("Deleted from QuickBooks"))
 
 
 def unsync_refund(ctx, refund: Refund) -> None:
     if refund.qbo_id and refund.qbo_realm_id == ctx.realm_id:
         delete_in_qbo(ctx, "RefundReceipt", refund)
-    mark_unsynced(refund, ctx.user, message="Deleted from QuickBooks")
+    mark_unsynced(refund, ctx.user, message=N_("Deleted from QuickBooks"))
 
 
 def unsync_invoice(ctx, invoice: Invoice) -> None:
     """Unlink the invoice; it stays in QBO (its payments may be applied to it)."""
-    mark_unsynced(invoice, ctx.user, message="Unlinked; the invoice stays in QuickBooks")
+    mark_unsynced(invoice, ctx.user, message=N_("Unlinked; the invoice stays in QuickBooks"))
 
 
 def unsync_client(ctx, client: ClientAccount) -> None:
     """Unlink the client and its invoices; customers are never deleted in QBO."""
     for invoice in client.invoices:
         if invoice.qbo_status is SyncStatus.SYNCED:
-            mark_unsynced(invoice, ctx.user, message="Unlinked with its client account")
-    mark_unsynced(client, ctx.user, message="Unlinked; the customer stays in QuickBooks")
+            mark_unsynced(invoice, ctx.user, message=N_("Unlinked with its client account"))
+    mark_unsynced(client, ctx.user, message=N_("Unlinked; the customer stays in QuickBooks"))
 
 
 # What the handlers read besides the row itself, loaded with it in one statement.

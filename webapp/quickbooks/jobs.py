@@ -21,6 +21,7 @@ from rq.exceptions import AbandonedJobError
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import SYNCED_MODELS, Firm, SyncReason, User, utcnow
 from ..queue import get_redis, keep_alive, lease, let_go
 from . import handlers
@@ -188,7 +189,9 @@ def on_job_failure(job, connection, exc_type, exc_value, traceback) -> None:
         if action is None:
             return
         user = db.session.get(User, user_id) if user_id else None
-        message = f"The sync job stopped unexpectedly ({exc_type.__name__}: {exc_value})"
+        message = N_("The sync job stopped unexpectedly (%(error)s)") % {
+            "error": f"{exc_type.__name__}: {exc_value}"
+        }
         mark_action_failed(record, action, user, SyncReason.INTERNAL_ERROR, message)
         db.session.commit()
 

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from rq import Callback, Retry
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     SYNCED_MODELS,
     ClientAccount,
@@ -67,9 +68,9 @@ def request_keep_ours(record, user) -> AfterCommitJob:
         SyncNotAllowed: the row is not Synced and Changed in QuickBooks, or a job holds it.
     """
     if record.qbo_remote_state is not RemoteState.CHANGED:
-        raise SyncNotAllowed("QuickBooks has not changed this row.")
+        raise SyncNotAllowed(N_("QuickBooks has not changed this row."))
     if not claim(record, (SyncStatus.SYNCED,), SyncStatus.SYNCING):
-        raise SyncNotAllowed("A sync is already running for this row.")
+        raise SyncNotAllowed(N_("A sync is already running for this row."))
     record_history(record, user, ACTION, "queued")
     intervals = current_app.config["QBO_RETRY_INTERVALS"]
     return enqueue_after_commit(
@@ -196,7 +197,7 @@ def _failed(record, user, reason, message: str, code) -> None:
     """The row is still in QuickBooks, changed there: Synced and flagged, with the reason."""
     record.qbo_status = SyncStatus.SYNCED
     record.qbo_reason = reason.value
-    record.qbo_message = f"Keep Ledgerbridge's version failed: {message}"
+    record.qbo_message = N_("Keep Ledgerbridge's version failed: %(reason)s") % {"reason": message}
     record.qbo_error_code = code
     record.qbo_status_changed_at = utcnow()
     record_history(record, user, ACTION, "failed", message=message)

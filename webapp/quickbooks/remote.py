@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..billing.operations import AmountTooLarge, record_payment
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     PENDING_STATUSES,
     ClientAccount,
@@ -161,16 +162,17 @@ def apply_object(row, obj: dict) -> str:
         row.qbo_balance = money(obj.get("Balance"))
     differences = DIFFERENCES[type(row).RECORD_TYPE](row, obj)
     if isinstance(row, ClientAccount) and obj.get("Active") is False and not differences:
-        return _flag(row, RemoteState.INACTIVE, [], "Made inactive in QuickBooks")
+        return _flag(row, RemoteState.INACTIVE, [], N_("Made inactive in QuickBooks"))
     if differences:
         text = "; ".join(
             f"{d['label']}: {d['ours']} here, {d['theirs']} in QuickBooks" for d in differences
         )
-        return _flag(row, RemoteState.CHANGED, differences, f"Changed in QuickBooks. {text}")
+        message = N_("Changed in QuickBooks. %(changes)s") % {"changes": text}
+        return _flag(row, RemoteState.CHANGED, differences, message)
     if row.qbo_remote_state is not None:
         row.qbo_remote_state = None
         row.qbo_remote_diff = None
-        record_history(row, None, ACTION, "matches", message="Matches QuickBooks again")
+        record_history(row, None, ACTION, "matches", message=N_("Matches QuickBooks again"))
         return "cleared"
     return "same"
 
@@ -186,15 +188,15 @@ def _flag(row, state: RemoteState, differences: list[dict], message: str) -> str
 
 def _gone(row, state: RemoteState, when) -> str:
     """Deleted, voided or merged away in QBO: the row is Not synced and says so on its badge."""
-    what = {
-        RemoteState.DELETED: "deleted",
-        RemoteState.VOIDED: "voided",
-        RemoteState.MERGED: "merged into another customer",
+    message = {
+        RemoteState.DELETED: N_("This was deleted in QuickBooks."),
+        RemoteState.VOIDED: N_("This was voided in QuickBooks."),
+        RemoteState.MERGED: N_("This was merged into another customer in QuickBooks."),
     }[state]
     if isinstance(row, Payment):
         row.qbo_deposit_account_id = None
         row.qbo_linked = False
-    mark_unsynced(row, None, action=ACTION, message=f"This was {what} in QuickBooks.")
+    mark_unsynced(row, None, action=ACTION, message=message)
     row.qbo_remote_state = state
     row.qbo_remote_diff = None
     row.qbo_remote_updated_at = when
@@ -240,7 +242,7 @@ def import_payment(firm_id: int, realm_id: str, obj: dict, invoices: dict | None
         .order_by((Payment.received_on == received_on).desc(), Payment.id)
         .limit(1)
     ).scalar_one_or_none()
-    message = f"Linked to payment {obj['Id']} received in QuickBooks"
+    message = N_("Linked to payment %(id)s received in QuickBooks") % {"id": obj["Id"]}
     if twin is not None:
         _link(twin, obj, realm_id, message)
         return "linked"
@@ -252,7 +254,7 @@ def import_payment(firm_id: int, realm_id: str, obj: dict, invoices: dict | None
             method=PaymentMethod.OTHER,
             user=None,
             reference=str(obj.get("PaymentRefNum") or "")[:100] or None,
-            description="Received in QuickBooks",
+            description="Received in QuickBooks",  # data on the row, like any description
             source=PaymentSource.QUICKBOOKS,
         )
     except AmountTooLarge:
@@ -263,23 +265,32 @@ def import_payment(firm_id: int, realm_id: str, obj: dict, invoices: dict | None
             [
                 {
                     "field": "payments",
-                    "label": "Payments",
-                    "ours": f"{invoice.total - invoice.balance:,.2f} received here",
-                    "theirs": f"payment {obj['Id']} of {amount:,.2f} on {received_on.isoformat()}",
+                    "label": N_("Payments"),
+                    "ours": N_("%(amount)s received here")
+                    % {"amount": f"{invoice.total - invoice.balance:,.2f}"},
+                    "theirs": N_("payment %(id)s of %(amount)s on %(date)s")
+                    % {
+                        "id": obj["Id"],
+                        "amount": f"{amount:,.2f}",
+                        "date": received_on.isoformat(),
+                    },
                     "value": None,
                     "safe": False,
                 }
             ],
-            f"QuickBooks has payment {obj['Id']} of {amount:,.2f} that Ledgerbridge has no room for",
+            N_("QuickBooks has payment %(id)s of %(amount)s that Ledgerbridge has no room for")
+            % {"id": obj["Id"], "amount": f"{amount:,.2f}"},
         )
-    _link(payment, obj, realm_id, f"Imported payment {obj['Id']} received in QuickBooks")
+    imported = N_("Imported payment %(id)s received in QuickBooks") % {"id": obj["Id"]}
+    _link(payment, obj, realm_id, imported)
     # On the invoice's history too, which also brings its row up to date on an open list page.
     record_history(
         invoice,
         None,
         ACTION,
         "paid",
-        message=f"Payment {obj['Id']} of {amount:,.2f} received in QuickBooks",
+        message=N_("Payment %(id)s of %(amount)s received in QuickBooks")
+        % {"id": obj["Id"], "amount": f"{amount:,.2f}"},
     )
     return "imported"
 

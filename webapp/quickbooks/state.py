@@ -47,6 +47,18 @@ QUEUE_UNREACHABLE = N_("The background queue is not reachable. Try again in a mi
 # "This requestid was already used for another request": an earlier attempt may have created
 # the object, so the row keeps its requestid (and keeps getting QBO's answer to it).
 REQUESTID_REUSED = "600"
+# Messages with QuickBooks' own words (or another message of ours) in them: stored in English,
+# translated where shown, the inserted words kept as they were (i18n.translated).
+UNSYNC_FAILED = N_("Unsync failed: %(reason)s")
+RECONNECT_SAID = N_(
+    "QuickBooks refused our connection. Reconnect in Settings > Integrations > QuickBooks. "
+    "QuickBooks said: %(qbo)s"
+)
+NO_ANSWER = N_(
+    "QuickBooks did not answer after several tries; sync again later. Last error: %(reason)s"
+)
+REFUSED = N_("QuickBooks refused it (code %(code)s): %(qbo)s")
+STOPPED = N_("The sync stopped unexpectedly: %(error)s")
 
 
 class SyncAction(StrEnum):
@@ -195,7 +207,7 @@ def mark_unsync_failed(record, user, reason: SyncReason, message: str, code=None
     """An unsync that failed leaves the row in QBO, so it is Synced again, with the message."""
     record.qbo_status = SyncStatus.SYNCED
     record.qbo_reason = reason.value
-    record.qbo_message = f"Unsync failed: {message}"
+    record.qbo_message = UNSYNC_FAILED % {"reason": message}
     record.qbo_error_code = code
     record.qbo_status_changed_at = utcnow()
     record_history(record, user, SyncAction.UNSYNC, "failed", message=message)
@@ -234,7 +246,7 @@ def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
     if isinstance(error, QboAuthError):
         return (
             SyncReason.AUTH_FAILED,
-            f"{RECONNECT} QuickBooks said: {error.qbo_message}",
+            RECONNECT_SAID % {"qbo": error.qbo_message},
             error.code,
         )
     if isinstance(error, DependencyBusy):
@@ -242,17 +254,16 @@ def describe(error: Exception) -> tuple[SyncReason, str, str | None]:
     if isinstance(error, (QboUnavailable, QboThrottled)):
         return (
             SyncReason.QBO_UNAVAILABLE,
-            "QuickBooks did not answer after several tries; sync again later. "
-            f"Last error: {_first_clause(str(error))}",
+            NO_ANSWER % {"reason": _first_clause(str(error))},
             getattr(error, "code", None),
         )
     if isinstance(error, QboFault):
         return (
             SyncReason.QBO_FAULT,
-            f"QuickBooks refused it (code {error.code}): {error.qbo_message}",
+            REFUSED % {"code": error.code, "qbo": error.qbo_message},
             error.code,
         )
-    return SyncReason.INTERNAL_ERROR, f"The sync stopped unexpectedly: {error}", None
+    return SyncReason.INTERNAL_ERROR, STOPPED % {"error": error}, None
 
 
 def refused_by_qbo(error: Exception) -> bool:

@@ -19,6 +19,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import update
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import PENDING_STATUSES, SYNCED_MODELS, utcnow
 from ..queue import get_redis
 from .bulk_jobs import revive_stalled_runs
@@ -121,7 +122,7 @@ def sweep_stuck_rows() -> int:
                     continue
                 record = db.session.get(model, row_id)
                 record_history(
-                    record, None, "sweep", "requeued", message="Re-enqueued after being stuck"
+                    record, None, "sweep", "requeued", message=N_("Re-enqueued after being stuck")
                 )
                 enqueue_row_job(pending_action(record), record, None)
                 db.session.commit()  # the job goes out after this commit

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ..billing.operations import line_amount, money, recalculate_invoice
 from ..extensions import db
+from ..i18n import N_
 from ..models import (
     ClientAccount,
     Invoice,
@@ -26,7 +27,11 @@ from ..models import (
 from ..quickbooks.state import mark_skipped, record_history
 
 GONE = (RemoteState.DELETED, RemoteState.VOIDED, RemoteState.MERGED)
-KEPT_HERE = "Kept only in Ledgerbridge after it was {what} in QuickBooks"
+KEPT_HERE = {
+    RemoteState.DELETED: N_("Kept only in Ledgerbridge after it was deleted in QuickBooks"),
+    RemoteState.VOIDED: N_("Kept only in Ledgerbridge after it was voided in QuickBooks"),
+    RemoteState.MERGED: N_("Kept only in Ledgerbridge after it was merged in QuickBooks"),
+}
 
 
 class CannotResolve(Exception):
@@ -46,9 +51,11 @@ def take_theirs(record, user) -> None:
     """Copy QuickBooks' values onto the row and clear the flag."""
     if not can_take_theirs(record):
         raise CannotResolve(
-            "QuickBooks' version cannot be taken here: it would change the customer or the "
-            "invoice a payment is applied to, or leave less than what was paid or refunded. "
-            "Keep Ledgerbridge's version, or change it in QuickBooks."
+            N_(
+                "QuickBooks' version cannot be taken here: it would change the customer or the "
+                "invoice a payment is applied to, or leave less than what was paid or refunded. "
+                "Keep Ledgerbridge's version, or change it in QuickBooks."
+            )
         )
     if isinstance(record, ClientAccount):
         _take_client(record, record.qbo_remote_diff)
@@ -59,7 +66,11 @@ def take_theirs(record, user) -> None:
     record.qbo_remote_state = None
     record.qbo_remote_diff = None
     record_history(
-        record, user, "take_quickbooks", "synced", message=f"Took QuickBooks' version. {summary}"
+        record,
+        user,
+        "take_quickbooks",
+        "synced",
+        message=N_("Took QuickBooks' version. %(changes)s") % {"changes": summary},
     )
     if isinstance(record, Payment):
         recalculate_invoice(record.invoice)
@@ -93,7 +104,7 @@ def _take(record, field: str, value) -> None:
     elif field == "total":
         pass  # the total follows the lines, taken with them
     else:
-        raise CannotResolve(f"QuickBooks' {field} cannot be taken here.")
+        raise CannotResolve(N_("QuickBooks' %(field)s cannot be taken here.") % {"field": field})
 
 
 def _take_lines(invoice: Invoice, lines: list[dict]) -> None:
@@ -129,7 +140,8 @@ def _take_client(client: ClientAccount, differences: list[dict]) -> None:
             ).first()
             if taken:
                 raise CannotResolve(
-                    f'Another client is already named "{difference["value"]}" here.'
+                    N_('Another client is already named "%(name)s" here.')
+                    % {"name": difference["value"]}
                 )
             client.display_name = difference["value"]
         elif difference["field"] == "email":
@@ -139,14 +151,10 @@ def _take_client(client: ClientAccount, differences: list[dict]) -> None:
 def keep_here(record, user) -> None:
     """End the link to an object QuickBooks deleted, voided or merged: the row is Skipped."""
     if record.qbo_remote_state not in GONE or record.qbo_status is not SyncStatus.NOT_SYNCED:
-        raise CannotResolve("Only a row deleted, voided or merged in QuickBooks can be kept here.")
-    what = {
-        RemoteState.DELETED: "deleted",
-        RemoteState.VOIDED: "voided",
-        RemoteState.MERGED: "merged",
-    }[record.qbo_remote_state]
+        raise CannotResolve(
+            N_("Only a row deleted, voided or merged in QuickBooks can be kept here.")
+        )
+    kept = KEPT_HERE[record.qbo_remote_state]
     record.qbo_remote_state = None
     record.qbo_remote_diff = None
-    mark_skipped(
-        record, user, SyncReason.KEPT_IN_LEDGERBRIDGE, KEPT_HERE.format(what=what), "keep_here"
-    )
+    mark_skipped(record, user, SyncReason.KEPT_IN_LEDGERBRIDGE, kept, "keep_here")

@@ -64,7 +64,7 @@ def _theirs_amount(record, ours: Decimal, field_name: str) -> tuple[Decimal | No
             theirs = Decimal(difference["theirs"].replace(",", ""))
             return theirs, _("Changed in QuickBooks")
     if state is not None:
-        labels = ", ".join(d["label"] for d in record.qbo_remote_diff or [])
+        labels = ", ".join(translated(d["label"]) for d in record.qbo_remote_diff or [])
         if labels:
             return ours, _("Changed in QuickBooks (%(fields)s)", fields=labels)
         return ours, state.label

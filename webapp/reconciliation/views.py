@@ -7,11 +7,13 @@ the job that sends it to QuickBooks.
 from datetime import date
 
 from flask import abort, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.views import require_manager
 from ..extensions import db
 from ..htmx import is_fragment_request, toast
+from ..i18n import translated
 from ..models import SYNCED_MODELS, ClientAccount, SyncStatus
 from ..quickbooks.keep_ours import request_keep_ours
 from ..quickbooks.sync import SyncNotAllowed
@@ -46,7 +48,7 @@ def _day(name: str, default: date) -> tuple[date, str | None]:
     try:
         return date.fromisoformat(raw[:10]), None
     except ValueError:
-        return default, "Enter a date as YYYY-MM-DD."
+        return default, _("Enter a date as YYYY-MM-DD.")
 
 
 @bp.get("/")
@@ -57,7 +59,7 @@ def index():
     start, start_error = _day("start", date(today.year, 1, 1))
     end, end_error = _day("end", today)
     if start > end:
-        end_error = "The end is before the start."
+        end_error = _("The end is before the start.")
         start, end = end, start
     client_id = parse_id(request.args.get("client_id", ""))
     clients = db.session.execute(
@@ -105,6 +107,7 @@ def _row_response(record, message: str, level: str = "success"):
 
 
 def _refused(message: str):
+    message = translated(message)  # ours, in English (marked N_), or already translated
     response = make_response(message, 409)
     response.headers["HX-Reswap"] = "none"
     return toast(response, message, "error")
@@ -129,7 +132,7 @@ def take_theirs_view(record_type: str, record_id: int):
         db.session.rollback()
         return _refused(str(refused))
     db.session.commit()
-    return _row_response(record, "Took QuickBooks' version.")
+    return _row_response(record, _("Took QuickBooks' version."))
 
 
 @bp.post("/rows/<record_type>/<int:record_id>/keep-here", endpoint="keep_here")
@@ -141,7 +144,7 @@ def keep_here_view(record_type: str, record_id: int):
         db.session.rollback()
         return _refused(str(refused))
     db.session.commit()
-    return _row_response(record, "Kept only in Ledgerbridge.", "info")
+    return _row_response(record, _("Kept only in Ledgerbridge."), "info")
 
 
 @bp.post("/rows/<record_type>/<int:record_id>/keep-ours", endpoint="keep_ours")
@@ -156,5 +159,5 @@ def keep_ours_view(record_type: str, record_id: int):
     if not job.sent:
         record.qbo_status = SyncStatus.SYNCED
         db.session.commit()
-        return _refused("The background queue is not reachable. Try again in a minute.")
-    return _row_response(record, "Sending Ledgerbridge's version to QuickBooks…", "info")
+        return _refused(_("The background queue is not reachable. Try again in a minute."))
+    return _row_response(record, _("Sending Ledgerbridge's version to QuickBooks…"), "info")

@@ -5,6 +5,7 @@ The page only reads the local copy and enqueues work; the catch-up itself runs i
 
 from flask import abort, make_response, render_template, request
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.views import require_manager
@@ -66,9 +67,11 @@ def qbo_catch_up():
     db.session.commit()  # the job goes out with the commit
     if not job.sent:
         response = make_response(render_template("settings/_changes.html", **changes_context()))
-        return toast(response, "The background queue is not reachable. Try again.", "error")
+        return toast(response, _("The background queue is not reachable. Try again."), "error")
     response = make_response(render_template("settings/_changes.html", **changes_context(since)))
     message = (
-        "Re-reading everything from QuickBooks…" if full else "Reading changes from QuickBooks…"
+        _("Re-reading everything from QuickBooks…")
+        if full
+        else _("Reading changes from QuickBooks…")
     )
     return toast(response, message, "info")

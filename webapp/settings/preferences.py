@@ -21,7 +21,7 @@ def preferences_context(time_zone_form=None, language_form=None) -> dict:
     time_zone_form.time_zone.choices = [(zone, zone) for zone in _zone_names()]
     if language_form is None:
         language_form = LanguageForm(locale=current_user.locale or BROWSER_LANGUAGE)
-    language_form.locale.choices = [(BROWSER_LANGUAGE, "The browser's language")] + list(
+    language_form.locale.choices = [(BROWSER_LANGUAGE, _("The browser's language"))] + list(
         LANGUAGES.items()
     )
     return {

@@ -19,6 +19,7 @@ from flask_login import current_user
 from ..auth.views import require_manager
 from ..extensions import db
 from ..htmx import is_fragment_request, toast
+from ..i18n import translated
 from ..models import QboAccount, utcnow
 from ..quickbooks import oauth
 from ..quickbooks.accounts import offered_accounts
@@ -140,7 +141,7 @@ def qbo_callback():
         )
     except ConnectRefused as refused:
         db.session.rollback()
-        flash(str(refused), "error")
+        flash(translated(str(refused)), "error")
         return redirect(url_for("settings.quickbooks"))
     db.session.commit()
     flash(_("QuickBooks is connected."), "success")
@@ -156,9 +157,11 @@ def qbo_disconnect():
         abort(404)
     revoked = disconnect(current_app.config, connection)
     db.session.commit()
-    message = "QuickBooks is disconnected. Synced rows keep their QuickBooks links."
+    message = _("QuickBooks is disconnected. Synced rows keep their QuickBooks links.")
     if not revoked:
-        message += " Intuit did not confirm the revocation; remove the app in QuickBooks too."
+        message += " " + _(
+            "Intuit did not confirm the revocation; remove the app in QuickBooks too."
+        )
     if not is_fragment_request():
         flash(message, "info")
         return redirect(url_for("settings.quickbooks"))
@@ -216,7 +219,7 @@ def qbo_deposit():
         flash(_("Deposit account saved."), "success")
         return redirect(url_for("settings.quickbooks"))
     response = make_response(render_template("settings/_deposit.html", **_context()))
-    return toast(response, "Deposit account saved.", "success")
+    return toast(response, _("Deposit account saved."), "success")
 
 
 @bp.post("/integrations/quickbooks/accounts/refresh")
@@ -233,8 +236,8 @@ def qbo_refresh_accounts():
         render_template("settings/_deposit.html", **_context(refreshing_since=since))
     )
     if not refresh.sent:
-        return toast(response, "The background queue is not reachable. Try again.", "error")
-    return toast(response, "Reading the accounts from QuickBooks…", "info")
+        return toast(response, _("The background queue is not reachable. Try again."), "error")
+    return toast(response, _("Reading the accounts from QuickBooks…"), "info")
 
 
 @bp.get("/integrations/quickbooks/deposit")

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
+from ..i18n import translated
 from ..models import SyncEvent, User
 from ..quickbooks.state import SyncAction
 from ..quickbooks.sync import SyncNotAllowed, SyncStart, request_sync, request_unsync
@@ -33,7 +34,7 @@ def start_sync_action(
     try:
         requested = (request_sync if action is SyncAction.SYNC else request_unsync)(record, user)
     except SyncNotAllowed as refused:
-        message = _(str(refused))
+        message = translated(str(refused))
         if not is_fragment_request():
             flash(message, "error")
             return redirect(back)
@@ -61,7 +62,7 @@ def _action_message(record, action: SyncAction, outcome: SyncStart) -> str:
     if outcome is SyncStart.ALREADY_PENDING:
         return _("QuickBooks is already working on this row.")
     if outcome is SyncStart.QUEUE_UNAVAILABLE:
-        return _(record.qbo_message or "The sync could not start.")
+        return translated(record.qbo_message) or _("The sync could not start.")
     return _("Sync started.") if action is SyncAction.SYNC else _("Unsync started.")
 
 
