@@ -206,7 +206,7 @@ def test_payments_are_deposited_to_the_chosen_account(page: Page, stack):
     account = deposit.get_by_label("Account for payments", exact=True)
     # The company's accounts are read by the worker after connecting; the list fills in by itself.
     expect(account.locator("option", has_text="Checking")).to_have_count(1, timeout=WAIT)
-    # Each control saves when it changes (no Save button), and says so; the saved section
+    # Each control saves when it changes, and says so; the saved section
     # replaces the old one, so wait for it before the next change.
     page.evaluate("document.getElementById('qbo-deposit').dataset.old = '1'")
     deposit.get_by_label("Define 'Deposit to' account for payments").check()
@@ -214,6 +214,11 @@ def test_payments_are_deposited_to_the_chosen_account(page: Page, stack):
     page.wait_for_function("!document.getElementById('qbo-deposit').dataset.old")
     account.select_option(label="Checking (Bank)")
     expect(account).to_have_value("35")
+    expect(page.get_by_text("Deposit account saved.").last).to_be_visible()
+    # The Save button the help article names does the same, with the same toast.
+    page.evaluate("document.getElementById('qbo-deposit').dataset.old = '1'")
+    deposit.get_by_role("button", name="Save").click()
+    page.wait_for_function("!document.getElementById('qbo-deposit').dataset.old")
     expect(page.get_by_text("Deposit account saved.").last).to_be_visible()
     page.reload()
     expect(page.get_by_label("Define 'Deposit to' account for payments")).to_be_checked()
