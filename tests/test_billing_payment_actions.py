@@ -85,7 +85,12 @@ def test_refund_updates_the_payment_row_and_leaves_the_invoice_as_quickbooks_doe
     assert response.headers["HX-Reswap"] == "outerHTML"
     assert response.text.startswith(f'<tr id="payment-{payment.id}"')
     assert "Refunded 40.00" in response.text
-    assert "close-dialog" in json.loads(response.headers["HX-Trigger"])
+    events = json.loads(response.headers["HX-Trigger"])
+    assert "close-dialog" in events
+    # The toast does not claim the invoice is open again: it is not.
+    assert events["toast"]["message"] == (
+        f"Refunded 40.00 of the payment for invoice {invoice.number}."
+    )
     refund = db.session.execute(db.select(Refund)).scalar_one()
     assert (refund.amount, refund.reason) == (Decimal("40.00"), "Overpaid")
     db.session.refresh(invoice)

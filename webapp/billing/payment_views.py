@@ -357,7 +357,7 @@ def create_refund(payment_id):
     sync_after_create(refund, user)
     db.session.commit()
     message = _(
-        "Refunded %(amount)s; invoice %(number)s is open again.",
+        "Refunded %(amount)s of the payment for invoice %(number)s.",
         amount=amount(refund.amount),
         number=payment.invoice.number,
     )
