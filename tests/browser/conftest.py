@@ -27,10 +27,11 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.screens import words
 from tests.factories import PASSWORD, Factory
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import InvoiceStatus
+from webapp.models import Firm, InvoiceStatus
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -154,6 +155,15 @@ def seed_billing(app) -> BillingData:
         make = Factory()
         firm = make.firm(name="Browser Test LLP", sync_manual_payments=True)
         owner = make.user(firm, email="owner@browser.test", name="Olivia Owner")
+        db.session.commit()
+        return add_billing_rows(app, firm.id, owner.email)
+
+
+def add_billing_rows(app, firm_id: int, email: str = "owner@browser.test") -> BillingData:
+    """seed_billing's clients, invoices and payment, for a firm that already has its owner."""
+    with app.app_context():
+        make = Factory()
+        firm = db.session.get(Firm, firm_id)
         acme = make.client(firm, display_name="Acme Dental PLLC")
         birch = make.client(firm, display_name="Birch Bakery LLC")
         issued = date.today() - timedelta(days=10)
@@ -164,7 +174,7 @@ def seed_billing(app) -> BillingData:
         assert paid.status is InvoiceStatus.PAID
         db.session.commit()
         return BillingData(
-            email=owner.email,
+            email=email,
             password=PASSWORD,
             firm_id=firm.id,
             client=acme.display_name,
@@ -283,3 +293,70 @@ def live_stack(tmp_path, redis_url, redis_conn):
             if app is not None:
                 with app.app_context():
                     db.engine.dispose()
+
+
+# --- every screen in each language, at each width (test_every_screen*.py) -------------------
+
+BROWSER_LOCALES = {"en": "en-US", "nl": "nl-NL"}
+WIDTHS = [390, 768, 1280]
+
+
+def reset_rows(app, firm_id: int) -> None:
+    """Everything but the firm and its users goes; the firm's settings go back to the defaults."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                if table.name not in ("firm", "user"):
+                    conn.execute(table.delete())
+        firm = db.session.get(Firm, firm_id)
+        firm.time_zone, firm.sync_manual_payments = "UTC", True
+        for user in firm.users:
+            user.locale = None
+        db.session.commit()
+
+
+@pytest.fixture(scope="module")
+def module_firm(live_server) -> BillingData:
+    """One firm and owner for a whole module, so each language signs in once."""
+    empty_tables(live_server.app)
+    return seed_billing(live_server.app)
+
+
+@pytest.fixture(scope="module", params=list(BROWSER_LOCALES))
+def language(request) -> str:
+    """The browser's language: "en" or "nl" (the app follows Accept-Language)."""
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def language_page(browser, live_server, module_firm, language):
+    """A page whose browser asks for `language`, signed in once for the module."""
+    context = browser.new_context(base_url=live_server.url, locale=BROWSER_LOCALES[language])
+    page = context.new_page()
+    page.goto("/login")
+    page.locator("input[name=email]").fill(module_firm.email)
+    page.locator("input[name=password]").fill(module_firm.password)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def say(language):
+    """say("More actions"): the app's words in the module's language (tests/browser/screens.py)."""
+    return words(language)
+
+
+@pytest.fixture(params=WIDTHS)
+def width(request) -> int:
+    return request.param
+
+
+@pytest.fixture
+def screen(language_page, live_server, module_firm, width):
+    """The signed-in page at `width` px, with only the firm and its owner left in the database."""
+    reset_rows(live_server.app, module_firm.firm_id)
+    language_page.set_viewport_size({"width": width, "height": 800})
+    return language_page
