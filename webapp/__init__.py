@@ -43,12 +43,14 @@ def create_app(config: type[Config] | dict | None = None) -> Flask:
     from .cli import register_cli
     from .htmx import add_vary_header
     from .i18n import init_i18n
+    from .macros import init_macros
     from .queue import init_queue
     from .quickbooks import views as quickbooks_views
     from .security import init_security
 
     init_queue(app)
     init_i18n(app)
+    init_macros(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(clients.bp)
     app.register_blueprint(billing.bp)
