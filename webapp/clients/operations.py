@@ -45,3 +45,20 @@ def create_client(
     db.session.add(client)
     db.session.flush()
     return client
+
+
+EDITABLE = ("display_name", "email", "phone", "address")
+
+
+def update_client(client: ClientAccount, **values: str | None) -> dict:
+    """Apply the form's values to the client; return the old values of the fields that changed.
+
+    Empty values are stored as None, as create_client does, so "" and None are no change.
+    """
+    changed = {}
+    for name in EDITABLE:
+        value = values[name].strip() if name == "display_name" else (values[name] or None)
+        if getattr(client, name) != value:
+            changed[name] = getattr(client, name)
+            setattr(client, name, value)
+    return changed

@@ -1,9 +1,11 @@
-""" "Keep Ledgerbridge's version": send a row QuickBooks changed back to QBO as we have it.
+""" "Keep Ledgerbridge's version", and an edit of a synced row: send the row to QBO as we have it.
 
-The row is Synced and flagged Changed in QuickBooks; its qbo_sync_token is the version QBO
-holds (the catch-up stored it). A sparse update with that SyncToken overwrites only the fields
+Keep ours: the row is Synced and flagged Changed in QuickBooks; its qbo_sync_token is the
+version QBO holds (the catch-up stored it). Update: the row is Synced and was edited here (a
+client renamed, say). Either way a sparse update with that SyncToken overwrites only the fields
 Ledgerbridge manages. If QBO changed it again meanwhile (5010), the object is read once for the
-new SyncToken and the update sent again. The row is Syncing… while the job runs, like a sync.
+new SyncToken and the update sent again. The row is Syncing… while the job runs, like a sync; a
+failure leaves it Synced (it is still in QuickBooks) with QuickBooks' message.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from . import handlers, mapping
 from .context import job_app_context, open_job_context
 from .differences import qbo_time
 from .errors import QboFault, QboThrottled, QboUnavailable
-from .state import claim, describe, mark_synced, record_history
+from .state import claim, describe, in_our_words, mark_synced, record_history, refused_by_qbo
 from .sync import ROW_JOB_TTL, SyncNotAllowed, row_job_key, row_lock_key
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,16 @@ ENTITIES = {
     "refund": "RefundReceipt",
 }
 ACTION = "keep_ledgerbridge"
+UPDATE = "update"  # a synced row edited here
+# What the row says when the update fails; it stays Synced, the object is still in QuickBooks.
+FAILED_MESSAGES = {
+    ACTION: N_("Keep Ledgerbridge's version failed: %(reason)s"),
+    UPDATE: N_("Not changed in QuickBooks: %(reason)s"),
+}
+SUMMARIES = {
+    ACTION: "Sent Ledgerbridge's version over QuickBooks' changes",
+    UPDATE: "Sent the changes made in Ledgerbridge",
+}
 
 
 class KeepOursJob(AfterCommitJob):
@@ -69,9 +81,22 @@ def request_keep_ours(record, user) -> AfterCommitJob:
     """
     if record.qbo_remote_state is not RemoteState.CHANGED:
         raise SyncNotAllowed(N_("QuickBooks has not changed this row."))
+    return _request(record, user, ACTION)
+
+
+def request_update(record, user) -> AfterCommitJob:
+    """Send a Synced row edited here to QuickBooks: as request_keep_ours, whatever QBO did.
+
+    Raises:
+        SyncNotAllowed: the row is not Synced, or a job holds it.
+    """
+    return _request(record, user, UPDATE)
+
+
+def _request(record, user, action: str) -> AfterCommitJob:
     if not claim(record, (SyncStatus.SYNCED,), SyncStatus.SYNCING):
         raise SyncNotAllowed(N_("A sync is already running for this row."))
-    record_history(record, user, ACTION, "queued")
+    record_history(record, user, action, "queued")
     intervals = current_app.config["QBO_RETRY_INTERVALS"]
     return enqueue_after_commit(
         KeepOursJob(
@@ -79,10 +104,15 @@ def request_keep_ours(record, user) -> AfterCommitJob:
             record.RECORD_TYPE,
             record.id,
             user.id if user else None,
+            action,
             retry=Retry(max=len(intervals), interval=list(intervals)) if intervals else None,
             on_failure=Callback("webapp.quickbooks.jobs.on_job_failure"),
         )
     )
+
+
+# The customer fields a client's form fills, by the client's attribute.
+CUSTOMER_FIELDS = {"email": "PrimaryEmailAddr", "phone": "PrimaryPhone", "address": "BillAddr"}
 
 
 def body_for(ctx, record) -> dict:
@@ -106,7 +136,7 @@ def body_for(ctx, record) -> dict:
     return body
 
 
-def push(ctx, record) -> dict:
+def push(ctx, record, action: str = ACTION) -> dict:
     """Send our version with QBO's current SyncToken; a stale token (5010) re-reads once."""
     entity = ENTITIES[record.RECORD_TYPE]
     body = body_for(ctx, record)
@@ -115,7 +145,10 @@ def push(ctx, record) -> dict:
         body.update(Id=str(record.qbo_id), SyncToken=str(token))
         try:
             return ctx.client.request(
-                "POST", entity.lower(), body=body, requestid=ctx.requestid(record, f"keep{token}")
+                "POST",
+                entity.lower(),
+                body=body,
+                requestid=ctx.requestid(record, f"{action[:4]}{token}"),
             )[entity]
         except QboFault as error:
             if error.code != "5010" or attempt == 2:
@@ -124,9 +157,29 @@ def push(ctx, record) -> dict:
     raise AssertionError("unreachable")
 
 
-def keep_ours(ctx, record) -> None:
+def empty_fields_we_emptied(ctx, record, sent: dict, action: str) -> dict:
+    """A client's email, phone or address emptied here is emptied in QBO too.
+
+    A sparse update keeps what it leaves out, and QBO refuses an empty address as invalid, so
+    only a full update can empty a field: QBO's object as the sparse update answered it (its
+    SyncToken current), without those fields. Costs a second write, and no read, when needed.
+    """
+    if not isinstance(record, ClientAccount):
+        return sent
+    emptied = [
+        key for name, key in CUSTOMER_FIELDS.items() if not getattr(record, name) and sent.get(key)
+    ]
+    if not emptied:
+        return sent
+    body = {key: value for key, value in sent.items() if key not in emptied}
+    body["sparse"] = False
+    requestid = ctx.requestid(record, f"{action[:4]}{sent.get('SyncToken')}")
+    return ctx.client.request("POST", "customer", body=body, requestid=requestid)["Customer"]
+
+
+def keep_ours(ctx, record, action: str = ACTION) -> None:
     """The job's work on one claimed row; the caller commits."""
-    sent = push(ctx, record)
+    sent = empty_fields_we_emptied(ctx, record, push(ctx, record, action), action)
     if isinstance(record, Payment):
         record.qbo_deposit_account_id = (sent.get("DepositToAccountRef") or {}).get(
             "value", record.qbo_deposit_account_id
@@ -136,15 +189,17 @@ def keep_ours(ctx, record) -> None:
         sent,
         ctx.realm_id,
         ctx.user,
-        action=ACTION,
-        summary="Sent Ledgerbridge's version over QuickBooks' changes",
+        action=action,
+        summary=SUMMARIES[action],
     )
     record.qbo_remote_state = None
     record.qbo_remote_diff = None
     record.qbo_remote_updated_at = qbo_time(sent) or record.qbo_remote_updated_at
 
 
-def run_keep_ours(record_type: str, record_id: int, user_id: int | None = None) -> str:
+def run_keep_ours(
+    record_type: str, record_id: int, user_id: int | None = None, action: str = ACTION
+) -> str:
     """RQ entry point: see the module docstring. Retried by RQ on 429, 5xx and timeouts."""
     with job_app_context():
         record = db.session.get(SYNCED_MODELS[record_type], record_id)
@@ -162,7 +217,7 @@ def run_keep_ours(record_type: str, record_id: int, user_id: int | None = None) 
             return "skipped: another job holds the row"
         keep_alive(lock)
         try:
-            return _attempt(record, user_id)
+            return _attempt(record, user_id, action)
         finally:
             let_go(lock)
             try:
@@ -171,33 +226,36 @@ def run_keep_ours(record_type: str, record_id: int, user_id: int | None = None) 
                 log.warning("row lock for %s %s expired before release", record_type, record_id)
 
 
-def _attempt(record, user_id) -> str:
+def _attempt(record, user_id, action: str) -> str:
     from .jobs import _will_retry
 
     user = db.session.get(User, user_id) if user_id else None
     firm = db.session.get(Firm, record.firm_id)
     try:
         with open_job_context(firm, user) as ctx:
-            keep_ours(ctx, record)
+            keep_ours(ctx, record, action)
             db.session.commit()
         return "synced"
     except Exception as error:
         db.session.rollback()
         if isinstance(error, (QboUnavailable, QboThrottled)) and _will_retry():
-            record_history(record, user, ACTION, "retrying", message=str(error))
+            record_history(record, user, action, "retrying", message=str(error))
             db.session.commit()
             raise
         reason, message, code = describe(error)
-        _failed(record, user, reason, message, code)
+        _failed(record, user, action, reason, in_our_words(message, record), code)
+        if refused_by_qbo(error):
+            # QBO keeps its refusal under the requestid: the next attempt must be a new request.
+            record.qbo_sync_generation = (record.qbo_sync_generation or 0) + 1
         db.session.commit()
         return f"failed: {reason.value}"
 
 
-def _failed(record, user, reason, message: str, code) -> None:
-    """The row is still in QuickBooks, changed there: Synced and flagged, with the reason."""
+def _failed(record, user, action: str, reason, message: str, code) -> None:
+    """The row is still in QuickBooks: Synced (and flagged, if it was), with the reason."""
     record.qbo_status = SyncStatus.SYNCED
     record.qbo_reason = reason.value
-    record.qbo_message = N_("Keep Ledgerbridge's version failed: %(reason)s") % {"reason": message}
+    record.qbo_message = FAILED_MESSAGES[action] % {"reason": message}
     record.qbo_error_code = code
     record.qbo_status_changed_at = utcnow()
-    record_history(record, user, ACTION, "failed", message=message)
+    record_history(record, user, action, "failed", message=message)

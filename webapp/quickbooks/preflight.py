@@ -24,6 +24,7 @@ from ..models import (
     QboAccount,
     QboConnection,
     Refund,
+    RemoteState,
     SyncReason,
     SyncStatus,
 )
@@ -32,6 +33,11 @@ from .state import NOT_CONNECTED
 CLIENT_FIRST = N_("Sync the client account first")
 PAYMENT_FIRST = N_("Sync the payment first")
 ALREADY_RUNNING = N_("A sync is already running")
+SETTLE_FIRST = N_("QuickBooks changed it: settle that first")
+CONNECT_TO_EDIT = N_(
+    "This client is in QuickBooks, so a change must reach QuickBooks too. Connect it in "
+    "Settings > Integrations > QuickBooks, then save again."
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,32 @@ def unsync_blocker(record) -> str | None:
     if connection is None or not connection.is_connected:
         return _(NOT_CONNECTED)
     return None
+
+
+def edit_blocker(record) -> str | None:
+    """Why "Edit …" is greyed out (and refused) for the row now, or None.
+
+    A job holds the row; or QuickBooks changed, merged or deleted it and that is not settled yet,
+    and an edit sent now would overwrite QuickBooks' side unseen.
+    """
+    if not record.qbo_status.is_final:
+        return _(ALREADY_RUNNING)
+    if record.qbo_status is SyncStatus.SYNCED and record.qbo_remote_state in _UNSETTLED:
+        return _(SETTLE_FIRST)
+    return None
+
+
+def update_blocker(record) -> str | None:
+    """Why a change to the row cannot be saved now: a Synced row's change must reach QuickBooks."""
+    if record.qbo_status is not SyncStatus.SYNCED:
+        return None  # saved here only; the next sync sends it
+    connection = _firm_and_connection(record.firm_id)[1]
+    if connection is None or not connection.is_connected:
+        return _(CONNECT_TO_EDIT)
+    return None
+
+
+_UNSETTLED = (RemoteState.CHANGED, RemoteState.MERGED, RemoteState.DELETED, RemoteState.VOIDED)
 
 
 def _known() -> dict:
