@@ -67,6 +67,25 @@ def on_top(page: Page, locator) -> bool:
     )
 
 
+def whole(page: Page, locator) -> bool:
+    """The middle of the element and of each of its edges, on each line it spans, is on screen
+    and is what a tap there reaches: nothing (a pinned column, a neighbour pulled up over it)
+    covers part of it. (Not the corners: a pill badge's rounded corners are not part of it.)"""
+    locator.scroll_into_view_if_needed()
+    return inside_viewport(page, locator) and locator.evaluate(
+        """(el) => {
+            const reached = ([x, y]) => {
+                const hit = document.elementFromPoint(x, y);
+                return hit !== null && (hit === el || el.contains(hit));
+            };
+            return [...el.getClientRects()].every((r) => {
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                return [[x, y], [r.left + 3, y], [r.right - 3, y], [x, r.top + 3], [x, r.bottom - 3]].every(reached);
+            });
+        }"""
+    )
+
+
 def readable(page: Page, locator) -> bool:
     """On screen and not covered: a user at this width can read (or tap) it."""
     locator.scroll_into_view_if_needed()

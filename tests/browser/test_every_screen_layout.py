@@ -6,11 +6,16 @@ toast never covers the row that was just acted on. (Dutch words are longer: what
 may not.) test_every_screen.py covers what the rows and settings say.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import add_billing_rows
-from tests.browser.screens import inside_viewport, no_sideways_page_scroll, on_top
+from tests.browser.screens import inside_viewport, no_sideways_page_scroll, on_top, whole
+from tests.factories import Factory
+from webapp.extensions import db
+from webapp.models import Firm, SyncStatus
 
 PAGES = [
     "/clients/",
@@ -78,6 +83,37 @@ def test_the_quickbooks_column_and_the_row_menu_are_always_in_reach(screen: Page
     assert inside_viewport(page, menu)
     for item in row.get_by_role("menuitem").all():
         assert on_top(page, item), item.inner_text()
+
+
+def a_row_in_every_state(app, firm_id: int) -> None:
+    """A payment in each QuickBooks status, one waiting out an outage, one refused, two refunds."""
+    with app.app_context():
+        make = Factory()
+        client = make.client(db.session.get(Firm, firm_id), display_name="Dune Dentistry")
+        for status in SyncStatus:
+            payment = make.payment(make.invoice(client, "99.00"), qbo_status=status)
+        payment.qbo_retry_at = datetime(2026, 12, 4, 9, 42, tzinfo=UTC)
+        payment.qbo_status = SyncStatus.SYNCING
+        refused = make.payment(make.invoice(client, "50.00"), qbo_status=SyncStatus.FAILED)
+        refused.qbo_message = "QuickBooks refused it (code 6000): Business Validation Error"
+        synced = make.payment(make.invoice(client, "80.00"), qbo_status=SyncStatus.SYNCED)
+        make.refund(synced, "25.00", qbo_status=SyncStatus.SYNCED)
+        make.refund(synced, "10.00", qbo_status=SyncStatus.NOT_SYNCED)
+        db.session.commit()
+
+
+def test_every_quickbooks_badge_and_message_shows_whole(screen: Page, live_server, module_firm):
+    """Dutch labels are long ("Niet gesynchroniseerd"): none may hide under the pinned row
+    menu, and no message may be drawn over its badge."""
+    page = screen
+    a_row_in_every_state(live_server.app, module_firm.firm_id)
+    page.goto("/billing/payments")
+    cells = page.locator("#payments-body td.qbo-cell")
+    expect(cells).to_have_count(len(SyncStatus) + 2)
+    parts = cells.locator(".badge, .sync-detail, .refund-state")
+    for index in range(parts.count()):
+        part = parts.nth(index)
+        assert whole(page, part), (part.inner_text(), part.bounding_box())
 
 
 def test_dialogs_fit_the_screen(screen: Page, rows, say):
