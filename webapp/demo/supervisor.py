@@ -34,7 +34,8 @@ from .seed import DEMO_EMAIL, DEMO_FIRM, demo_password, seed_demo
 from .tour import explain, run_tour
 
 ROOT = INSTANCE_DIR.parent
-# Where the demo keeps its secrets, logs, Redis socket and emulator data (tests point it elsewhere).
+# Where the demo keeps its database (unless DATABASE_URL names one), secrets, logs, Redis socket and
+# emulator data (tests point it elsewhere), so that one folder is one whole demo.
 DEMO_DIR = Path(os.environ.get("DEMO_DIR") or INSTANCE_DIR)
 HOST = "127.0.0.1"
 EMULATOR_PORT = 5055
@@ -150,8 +151,15 @@ class Demo:
         self.logs.mkdir(exist_ok=True)
         for key, value in demo_secrets().items():
             self.env.setdefault(key, value)
-        # This process migrates and seeds with the same secrets the web server and worker get.
-        self.app = app = create_app({"SECRET_KEY": self.env["SECRET_KEY"]})
+        self.env.setdefault("DATABASE_URL", f"sqlite:///{DEMO_DIR / 'ledgerbridge.db'}")
+        # This process migrates and seeds the database the web server and worker get, with the
+        # same secrets.
+        self.app = app = create_app(
+            {
+                "SECRET_KEY": self.env["SECRET_KEY"],
+                "SQLALCHEMY_DATABASE_URI": self.env["DATABASE_URL"],
+            }
+        )
         with app.app_context():
             upgrade()
             result = seed_demo()
@@ -201,7 +209,9 @@ class Demo:
         if os.environ.get("QBO_EMULATOR_URL"):
             say(f"Using the QBO emulator at {os.environ['QBO_EMULATOR_URL']} (QBO_EMULATOR_URL).")
             return
-        port = EMULATOR_PORT if port_is_free(EMULATOR_PORT) else free_port()
+        # Its usual port, unless the web server was asked to use that one (PORT=5055 make run).
+        usual = EMULATOR_PORT != self.port and port_is_free(EMULATOR_PORT)
+        port = EMULATOR_PORT if usual else free_port()
         emulator_url = f"http://{HOST}:{port}"
         webhook = (
             f"ledgerbridge-demo:{self.url}/settings/integrations/quickbooks/webhook:"
