@@ -224,3 +224,19 @@ def test_the_form_needs_the_csrf_token(app, client, acme):
     assert response.status_code in (400, 422)
     db.session.expire_all()
     assert db.session.get(ClientAccount, acme.id).display_name == "Acme Ltd"
+
+
+def test_a_sync_claimed_after_the_client_was_loaded_makes_the_edit_refused(make, user):
+    from webapp.clients.edit_views import still_in_status
+
+    acme = make.client(user.firm, display_name="Acme Ltd")
+    db.session.commit()
+    assert still_in_status(acme)
+    db.session.execute(  # another request's sync claims the row; ours still sees Not synced
+        db.update(ClientAccount)
+        .where(ClientAccount.id == acme.id)
+        .values(qbo_status=SyncStatus.SYNCING)
+        .execution_options(synchronize_session=False)
+    )
+    assert acme.qbo_status is SyncStatus.NOT_SYNCED
+    assert not still_in_status(acme)

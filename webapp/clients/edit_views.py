@@ -59,12 +59,14 @@ def update(client_id: int):
         return _form_response(form, client, 422, form_error=blocker)
     user = current_user._get_current_object()
     job = None
-    if client.qbo_status is SyncStatus.SYNCED:
-        try:
+    try:
+        if client.qbo_status is SyncStatus.SYNCED:
             job = request_update(client, user)
-        except SyncNotAllowed:  # a sync started between the check and now
-            db.session.rollback()
-            return _refused(_(ALREADY_RUNNING))
+        elif not still_in_status(client):
+            raise SyncNotAllowed(ALREADY_RUNNING)
+    except SyncNotAllowed:  # a sync started between the check and now
+        db.session.rollback()
+        return _refused(_(ALREADY_RUNNING))
     try:
         db.session.commit()  # the update job goes out with this commit
     except IntegrityError:
@@ -76,6 +78,21 @@ def update(client_id: int):
         _undo(client, old, user)
         return _form_response(form, client, 422, form_error=_(QUEUE_UNREACHABLE))
     return _saved(client, _message(client, job is not None), "info" if job else "success")
+
+
+def still_in_status(client) -> bool:
+    """Whether no sync claimed the row since we loaded it; holds the row until our commit.
+
+    A sync claimed after this waits for the commit and sends the new details; one claimed
+    before it may have read the old ones, so the edit is refused instead.
+    """
+    same = (
+        db.update(ClientAccount)
+        .where(ClientAccount.id == client.id, ClientAccount.qbo_status == client.qbo_status)
+        .values(qbo_status=client.qbo_status)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(same).rowcount == 1
 
 
 def _message(client, sent: bool) -> str:

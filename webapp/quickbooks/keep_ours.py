@@ -160,9 +160,10 @@ def push(ctx, record, action: str = ACTION) -> dict:
 def empty_fields_we_emptied(ctx, record, sent: dict, action: str) -> dict:
     """A client's email, phone or address emptied here is emptied in QBO too.
 
-    A sparse update keeps what it leaves out, and QBO refuses an empty address as invalid, so
-    only a full update can empty a field: QBO's object as the sparse update answered it (its
-    SyncToken current), without those fields. Costs a second write, and no read, when needed.
+    A sparse update keeps what it leaves out, and whether an empty value empties a field is not
+    documented (an empty email fails QBO's address check in the emulator), so a full update does
+    it: QBO's object as the sparse update answered it (its SyncToken current), without those
+    fields. Costs a second write, and no read, only when QBO still holds such a field.
     """
     if not isinstance(record, ClientAccount):
         return sent
