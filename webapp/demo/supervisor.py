@@ -210,7 +210,7 @@ class Demo:
             say(f"Using the QBO emulator at {os.environ['QBO_EMULATOR_URL']} (QBO_EMULATOR_URL).")
             return
         # Its usual port, unless the web server was asked to use that one (PORT=5055 make run).
-        usual = EMULATOR_PORT != self.port and port_is_free(EMULATOR_PORT)
+        usual = self.port != EMULATOR_PORT and port_is_free(EMULATOR_PORT)
         port = EMULATOR_PORT if usual else free_port()
         emulator_url = f"http://{HOST}:{port}"
         webhook = (
