@@ -155,14 +155,20 @@
     showToast(event.detail.message, event.detail.level);
   });
 
+  // In the user's language: base.html puts the words on #toasts.
+  function failureText(status) {
+    const words = document.getElementById("toasts").dataset;
+    return status === 0 ? words.noAnswer : words.failed.replace("{status}", status);
+  }
+
   document.addEventListener("htmx:responseError", function (event) {
     const xhr = event.detail.xhr;
     // Responses that carry their own toast (HX-Trigger) already told the user what happened.
     if (xhr.getResponseHeader("HX-Trigger")) return;
-    showToast(xhr.status === 0 ? "The server did not answer. Check your connection." : "That did not work (" + xhr.status + "). Try again.", "error");
+    showToast(failureText(xhr.status), "error");
   });
   document.addEventListener("htmx:sendError", function () {
-    showToast("The server did not answer. Check your connection.", "error");
+    showToast(failureText(0), "error");
   });
 
   // The dialog opens when a form is swapped into it and closes on the server's "close-dialog" event.
