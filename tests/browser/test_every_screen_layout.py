@@ -165,3 +165,34 @@ def test_a_toast_never_covers_the_row_just_acted_on(screen: Page, rows, say, lan
         toast_box["y"] >= row_box["y"] + row_box["height"]
         or toast_box["y"] + toast_box["height"] <= row_box["y"]
     ), (toast_box, row_box)
+
+
+FAILED_ACTION = {  # the toast when a row action's request fails
+    "en": (
+        "That did not work (500). Try again.",
+        "The server did not answer. Check your connection.",
+    ),
+    "nl": (
+        "Dat lukte niet (500). Probeer het opnieuw.",
+        "De server antwoordde niet. Controleer uw verbinding.",
+    ),
+}
+
+
+def test_a_failed_row_action_says_so_in_the_users_language(screen: Page, rows, say, language):
+    page = screen
+    page.goto("/billing/payments")
+    row = page.locator("#payments-body tr", has_text=rows.paid_invoice)
+    refused, unanswered = FAILED_ACTION[language]
+    refund = "**/billing/payments/*/refund"
+    for answer, message in (
+        (lambda r: r.fulfill(status=500), refused),
+        (lambda r: r.abort(), unanswered),
+    ):
+        page.route(refund, answer)
+        row.get_by_role("button", name=say("More actions")).click()
+        row.get_by_role("menuitem", name=say("Refund payment")).click()
+        toast = page.locator("#toasts .toast", has_text=message)
+        expect(toast).to_be_visible()
+        assert inside_viewport(page, toast)
+        page.unroute(refund)
