@@ -1,9 +1,17 @@
-"""The app in Dutch, in a browser at 390, 768 and 1280 px: the browser's language is the default
-and the choice in Settings > Preferences wins. (test_every_screen*.py go through issue 9's
+"""The app in Dutch, in a browser at 390, 768 and 1280 px: the browser's language is the default,
+the choice in Settings > Preferences wins, and the bulk flow (select rows, the confirmation
+dialog, the progress panel, cancel) speaks Dutch. (test_every_screen*.py go through issue 9's
 points in both languages.)"""
+
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.factories import Factory
+from tests.test_i18n_pages import ENGLISH
+from webapp.extensions import db
+from webapp.models import Firm
 
 WIDTHS = [390, 768, 1280]
 
@@ -46,3 +54,51 @@ def test_the_language_chosen_in_preferences_wins(signed_in: Page, width):
     page.goto("/settings/preferences")
     page.get_by_label("Language").select_option("")
     expect(page.get_by_role("heading", name="Uw taal")).to_be_visible()
+
+
+def connect(live_server, billing_data) -> None:
+    """The firm connected to QuickBooks; no worker runs here, so a bulk run stays going."""
+    with live_server.app.app_context():
+        Factory().connection(db.session.get(Firm, billing_data.firm_id))
+        db.session.commit()
+
+
+def english_words(text: str) -> list[str]:
+    return ENGLISH.findall(text.replace("Acme Dental PLLC", "").replace("Birch Bakery LLC", ""))
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_bulk_dialog_and_progress_panel_are_in_dutch(
+    signed_in: Page, live_server, billing_data, width
+):
+    connect(live_server, billing_data)
+    page = signed_in
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/clients/")
+    expect(page.locator("[data-selected-count]")).to_have_text("Niets geselecteerd")
+    page.get_by_label("Selecteer Acme Dental PLLC").check()
+    page.get_by_label("Selecteer Birch Bakery LLC").check()
+    expect(page.locator("[data-selected-count]")).to_have_text("2 geselecteerd")
+    page.get_by_role("button", name="Selectie synchroniseren").click()
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Selectie synchroniseren")).to_be_visible()
+    expect(dialog.locator(".bulk-counts li")).to_have_text(["2 klanten"])
+    assert english_words(dialog.inner_text()) == []
+    dialog.get_by_role("button", name="Starten: 2 rijen").click()
+
+    panel = page.locator("#bulk-panel")
+    expect(panel).to_have_attribute("data-bulk-state", "running")
+    expect(panel.locator("h3")).to_have_text("2 klanten naar QuickBooks sturen")
+    expect(panel.locator('[data-figure="left"]')).to_have_text("2 over")
+    assert english_words(panel.inner_text()) == []
+    panel.get_by_role("button", name="Annuleren").click()
+    expect(page.locator("#bulk-panel h3")).to_have_text(
+        re.compile(r"^Geannuleerd: 2 klanten naar QuickBooks sturen")
+    )
+    expect(page.locator("#toasts")).to_contain_text(
+        "Geannuleerd. 2 rijen zijn niet verstuurd en zijn zoals ze waren."
+    )
+    badges = page.locator("#clients-body .badge")
+    expect(badges).to_have_text(["Niet gesynchroniseerd"] * 2)
+    assert english_words(page.locator("#bulk-panel").inner_text()) == []
