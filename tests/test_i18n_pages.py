@@ -24,7 +24,15 @@ HX = {**DUTCH, "HX-Request": "true"}
 # QuickBooks' own words and the data seeded here: shown as they are, in any language.
 QBO_WORDS = "Duplicate Name Exists Error: The name supplied already exists."
 TIMEOUT_DETAIL = "Read timed out after 30 seconds"
-DATA = [QBO_WORDS, TIMEOUT_DETAIL, "Acme Books Inc.", "Undeposited Funds", "Bookkeeping"]
+INTUIT_WORDS = "invalid_grant The refresh token is invalid or has expired"
+DATA = [
+    QBO_WORDS,
+    TIMEOUT_DETAIL,
+    INTUIT_WORDS,
+    "Acme Books Inc.",
+    "Undeposited Funds",
+    "Bookkeeping",
+]
 # Reasons as the jobs store them: in English, translated where shown.
 CANCELLED = "Cancelled before it was sent to QuickBooks"
 NAME_CLASH = (
@@ -116,7 +124,10 @@ def failed(record, message, reason=SyncReason.QBO_FAULT, code=None):
 def firm_in_every_state(make, user, queue):
     """Rows in every sync state with our reasons and QuickBooks' words, and a bulk run going."""
     firm = user.firm
-    make.connection(firm)
+    connection = make.connection(firm)
+    connection.refresh_failing = True
+    connection.last_error = f"Intuit refused the token request: {INTUIT_WORDS}"
+    connection.cdc_error = f"QuickBooks refused the catch-up (code 3200): {QBO_WORDS}"
     synced = make.synced(make.client(firm, display_name="Zeeman BV"))
     failed(
         make.client(firm, display_name="Bakkerij Jansen"),
@@ -366,6 +377,9 @@ def test_our_stored_reasons_are_dutch_and_quickbooks_words_stay(client, firm_in_
         "30 seconds)"
     ) in page
     assert f"QuickBooks weigerde de naam &#34;Visser Holding&#34;: {QBO_WORDS}" in page
+    settings = client.get("/settings/integrations/quickbooks", headers=DUTCH).text
+    assert f"Intuit weigerde het tokenverzoek: {INTUIT_WORDS}" in settings
+    assert f"QuickBooks weigerde het bijwerken (code 3200): {QBO_WORDS}" in settings
 
 
 def test_the_english_pages_are_unchanged(client, firm_in_every_state):

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..i18n import N_
 from ..models import QboConnection, utcnow
 from .client import ACCOUNTING_SCOPE, endpoints, timeouts
 from .errors import QboNotConnected, QboRefreshFailed, QboUnavailable
@@ -114,14 +115,18 @@ def _token_call(session, url, **kwargs) -> dict:
             kwargs.pop("grant_type")
             token = session.fetch_token(url, **kwargs)
     except requests.RequestException as error:
-        raise QboUnavailable(f"Intuit's token service could not be reached ({error})") from error
+        raise QboUnavailable(
+            N_("Intuit's token service could not be reached (%(error)s)") % {"error": error}
+        ) from error
     except Exception as error:  # Authlib raises OAuthError subclasses for RFC 6749 errors
         error_name = getattr(error, "error", None) or type(error).__name__
         description = getattr(error, "description", None) or str(error)
         if error_name in ("server_error", "temporarily_unavailable"):
-            raise QboUnavailable(f"Intuit's token service failed: {description}") from error
+            raise QboUnavailable(
+                N_("Intuit's token service failed: %(qbo)s") % {"qbo": description}
+            ) from error
         raise QboRefreshFailed(
-            f"Intuit refused the token request: {error_name} {description}"
+            N_("Intuit refused the token request: %(qbo)s") % {"qbo": f"{error_name} {description}"}
         ) from error
     return dict(token)
 
