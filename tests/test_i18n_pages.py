@@ -37,7 +37,8 @@ DATA = [
 CANCELLED = "Cancelled before it was sent to QuickBooks"
 NAME_CLASH = (
     f'QuickBooks refused the name "Visser Holding": {QBO_WORDS} A vendor or employee in '
-    "QuickBooks has this name: rename it there, then sync again."
+    "QuickBooks has this name: rename it there, or give the client another name here (Edit client), "
+    "then sync again."
 )
 UNSYNC_FAILED = (
     "Unsync failed: QuickBooks did not answer after several tries; sync again later. "

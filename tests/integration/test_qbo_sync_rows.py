@@ -93,7 +93,7 @@ def test_a_vendor_with_the_same_name_fails_with_what_to_do(qbo_firm, books, sync
     assert client.qbo_reason == SyncReason.NAME_CLASH.value
     assert client.qbo_error_code == "6240"  # QuickBooks' code and words stay on the row
     assert "Duplicate Name Exists Error: The name supplied already exists." in client.qbo_message
-    assert "rename it there, then sync again" in client.qbo_message
+    assert "give the client another name here (Edit client), then sync again" in client.qbo_message
     assert qbo_firm.entities("Customer") == []
 
 

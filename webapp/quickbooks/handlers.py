@@ -30,7 +30,7 @@ from .state import SyncAction, fail_row, mark_synced, mark_unsynced, start
 CACHE_TTL = 24 * 3600
 NAME_CLASH = N_(
     'QuickBooks refused the name "%(name)s": %(qbo)s A vendor or employee in QuickBooks has this '
-    "name: rename it there, then sync again."
+    "name: rename it there, or give the client another name here (Edit client), then sync again."
 )
 
 
