@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 from .i18n import N_
+from .number_input import format_number_input
 
 
 def strip(value):
@@ -76,7 +77,9 @@ _NUMBER_MESSAGES = {
 
 class DecimalText:
     """A number typed as text: more than 0 (or at least 0), at most two decimals, under ten
-    billion. The field keeps the text; views convert it with Decimal, never float."""
+    billion. The field keeps the text (a DecimalInput keeps it in plain notation, whatever the
+    locale); views convert it with Decimal, never float. The example in the message is shown
+    in the user's locale ("125,00" in Dutch)."""
 
     def __init__(self, noun: str, example: str, allow_zero: bool = False):
         self.noun, self.example, self.allow_zero = noun, example, allow_zero
@@ -85,7 +88,7 @@ class DecimalText:
         not_a_number, not_above_zero, below_zero, too_large = _NUMBER_MESSAGES[self.noun]
         text = field.data.strip() if isinstance(field.data, str) else ""
         if not _PLAIN_NUMBER.fullmatch(text):
-            raise ValidationError(_(not_a_number, example=self.example))
+            raise ValidationError(_(not_a_number, example=format_number_input(self.example)))
         value = Decimal(text)
         if value < 0 or (value == 0 and not self.allow_zero):
             raise ValidationError(_(below_zero if self.allow_zero else not_above_zero))

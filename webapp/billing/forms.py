@@ -1,4 +1,5 @@
-"""Forms of the billing pages. Amounts are strings checked as Decimal, never floats."""
+"""Forms of the billing pages. Amounts are strings checked as Decimal, never floats, typed and
+shown in the user's locale (DecimalInput)."""
 
 import re
 from datetime import date, timedelta
@@ -22,6 +23,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from ..forms import TextForm
 from ..i18n import lazy_gettext as _l
 from ..models import PaymentMethod
+from ..number_input import DecimalInput
 from ..scoping import parse_id
 from ..validators import DecimalText, MoneyAmount, PlainText, strip
 
@@ -76,8 +78,8 @@ class LineForm(Form):
         filters=[strip],
         validators=[DataRequired(_l("Describe the work.")), Length(max=4000), PlainText()],
     )
-    quantity = StringField(_l("Quantity"), default="1", validators=[DecimalText("quantity", "1")])
-    unit_price = StringField(
+    quantity = DecimalInput(_l("Quantity"), default="1", validators=[DecimalText("quantity", "1")])
+    unit_price = DecimalInput(
         _l("Unit price"), validators=[DecimalText("price", "150.00", allow_zero=True)]
     )
 
@@ -112,7 +114,7 @@ METHOD_CHOICES = [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m i
 class PaymentForm(TextForm):
     client_id = SelectField(_l("Client"), coerce=optional_id, validate_choice=False)
     invoice_id = SelectField(_l("Invoice"), coerce=optional_id, validate_choice=False)
-    amount = StringField(_l("Amount"), filters=[strip], validators=[MoneyAmount()])
+    amount = DecimalInput(_l("Amount"), validators=[MoneyAmount()])
     received_on = DayField(_l("Date"), default=date.today)
     method = SelectField(_l("Method"), choices=METHOD_CHOICES, default=PaymentMethod.CHECK.value)
     reference = StringField(
@@ -140,7 +142,7 @@ class PaymentForm(TextForm):
 
 
 class RefundForm(TextForm):
-    amount = StringField(_l("Amount"), filters=[strip], validators=[MoneyAmount()])
+    amount = DecimalInput(_l("Amount"), validators=[MoneyAmount()])
     refunded_on = DayField(_l("Date"), default=date.today)
     reason = TextAreaField(
         _l("Reason"), filters=[strip], validators=[Optional(), Length(max=500), PlainText()]

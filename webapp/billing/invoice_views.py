@@ -1,6 +1,6 @@
 """Invoices tab: the list (a synced list), "New invoice" and its form's helpers."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from ..extensions import db
 from ..htmx import is_fragment_request
 from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, InvoiceStatus, SyncStatus
+from ..number_input import parse_number
 from ..quickbooks.state import SyncAction
 from ..quickbooks.sync import sync_after_create
 from ..scoping import firm_select, get_or_404, posted_row
@@ -116,7 +117,8 @@ def invoice_line():
 
 @bp.get("/invoices/new/total")
 def invoice_total():
-    """Return the form's running total, computed here with Decimal (unparsable lines count 0)."""
+    """Return the form's running total, computed here with Decimal (unparsable lines count 0);
+    the numbers are read as typed in the user's locale, like the form's own fields read them."""
     return render_template("billing/_invoice_total.html", total=_preview_total(request.args))
 
 
@@ -124,14 +126,11 @@ def _preview_total(values) -> Decimal:
     total = Decimal("0.00")
     indices = {m.group(1) for key in values if (m := LINE_KEY.match(key))}
     for i in indices:
-        try:
-            quantity = Decimal(values.get(f"lines-{i}-quantity", "").strip())
-            price = Decimal(values.get(f"lines-{i}-unit_price", "").strip())
-        except InvalidOperation:
+        quantity = parse_number(values.get(f"lines-{i}-quantity", "").strip())
+        price = parse_number(values.get(f"lines-{i}-unit_price", "").strip())
+        if quantity is None or price is None:
             continue
-        # Check the sizes before multiplying: 1e999999 * 1e999999 overflows Decimal itself.
-        if not (quantity.is_finite() and price.is_finite()):
-            continue
+        # Check the sizes before multiplying: 99…9 (5,000 digits) squared is no amount to compute.
         if quantity.adjusted() < 10 and price.adjusted() < 10 and abs(quantity * price) < 10**10:
             total += line_amount(quantity, price)
     return total
