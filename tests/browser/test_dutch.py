@@ -1,7 +1,7 @@
 """The app in Dutch, in a browser at 390, 768 and 1280 px: the browser's language is the default,
-the choice in Settings > Preferences wins, and the bulk flow (select rows, the confirmation
-dialog, the progress panel, cancel) speaks Dutch. (test_every_screen*.py go through issue 9's
-points in both languages.)"""
+the choice in Settings > Preferences wins, the bulk flow (select rows, the confirmation dialog,
+the progress panel, cancel) speaks Dutch, and a payment is typed with a decimal comma.
+(test_every_screen*.py go through issue 9's points in both languages.)"""
 
 import re
 
@@ -102,3 +102,39 @@ def test_the_bulk_dialog_and_progress_panel_are_in_dutch(
     badges = page.locator("#clients-body .badge")
     expect(badges).to_have_text(["Niet gesynchroniseerd"] * 2)
     assert english_words(page.locator("#bulk-panel").inner_text()) == []
+
+
+def test_a_payment_typed_with_a_decimal_comma_is_recorded_and_its_history_fits(
+    signed_in: Page, billing_data
+):
+    """Issue 9: amounts are typed and prefilled as a Dutch bookkeeper writes them."""
+    page = signed_in
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/billing/payments")
+    page.get_by_role("button", name="Betaling boeken").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Betaling boeken")).to_be_visible()
+    dialog.get_by_label("Klant").select_option(label=billing_data.client)
+    invoice = dialog.get_by_label("Factuur")
+    option = invoice.locator("option", has_text=billing_data.open_invoice)
+    expect(option).to_have_count(1)
+    invoice.select_option(option.get_attribute("value"))
+    # The open balance arrives as every list shows it.
+    amount = dialog.get_by_label("Bedrag")
+    expect(amount).to_have_value("500,00")
+    amount.fill("10,50")
+    dialog.get_by_label("Omschrijving").fill("Pinbetaling aan de balie")
+    dialog.get_by_role("button", name="Betaling boeken").click()
+
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    row = page.locator("#payments-body tr", has_text="Pinbetaling aan de balie")
+    expect(row).to_contain_text("10,50")
+
+    # Its Sync history: the long Dutch heading may hyphenate (where the browser has Dutch
+    # hyphenation) instead of breaking anywhere, and stays inside the dialog at 390 px.
+    row.get_by_role("button", name="Meer acties").click()
+    row.get_by_role("menuitem", name="Synchronisatiegeschiedenis bekijken").click()
+    heading = page.get_by_role("dialog").get_by_role("heading", name="Synchronisatiegeschiedenis")
+    expect(heading).to_be_visible()
+    assert heading.evaluate("h => getComputedStyle(h).hyphens") == "auto"
+    assert heading.evaluate("h => h.scrollWidth <= h.clientWidth")
