@@ -4,7 +4,8 @@ The language is the user's choice in their profile, else the best match of the b
 Accept-Language, else English. Dates, times, numbers and money are formatted for that language
 by Babel, and times are shown in the firm's time zone (Settings). Templates format through the
 filters registered here (`day`, `moment`, `clock`, `amount`), so every list, picker and dialog
-shows one format.
+shows one format. Numbers typed into forms are read and shown back in that format too
+(webapp/number_input.py).
 """
 
 from __future__ import annotations
