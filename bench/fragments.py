@@ -20,6 +20,7 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from machine import describe_machine  # noqa: E402
 from pages import SignedIn, percentile_95, postgres_reachable, prepare  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy.orm import selectinload  # noqa: E402
 
 from webapp.demo.seed import DEMO_EMAIL  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -80,9 +82,12 @@ def big_client(site: SignedIn) -> int:
 
 def targets(site: SignedIn, client_id: int) -> list[tuple[str, str]]:
     with site.app.app_context():
-        payments = list(db.session.scalars(select(Payment.id).order_by(Payment.id).limit(50)))
-    watch = "&".join(f"watch={pid}%3Asyncing" for pid in payments)
-    one = payments[0]
+        payments = db.session.scalars(
+            select(Payment).order_by(Payment.id).limit(50).options(selectinload(Payment.refunds))
+        ).all()
+        # What the page shows of each row, as its poller sends it: nothing has changed since.
+        watch = "&".join(f"watch={p.id}%3A{quote(p.qbo_watch_state)}" for p in payments)
+        one = payments[0].id
     return [
         ("Settings › QuickBooks", "/settings/integrations/quickbooks"),
         ("Settings › Preferences", "/settings/preferences"),

@@ -293,3 +293,31 @@ def test_a_quick_click_on_record_payment_waits_for_the_chosen_invoices_amount(
     row = payment_row(page, billing_data.open_invoice)
     expect(row).to_contain_text("500.00")
     assert load(live_server, Invoice, number=billing_data.open_invoice).balance == 0
+
+
+def test_a_firm_of_many_clients_finds_the_client_by_typing_part_of_its_name(
+    signed_in: Page, live_server, billing_data
+):
+    """More clients than one select holds: a search under the Client select narrows it, and
+    what was typed stays in the search field while the select changes."""
+    with live_server.app.app_context():
+        firm = db.session.get(Firm, billing_data.firm_id)
+        make = Factory()
+        for n in range(120):
+            make.client(firm, display_name=f"Zeta Holdings {n:03d}")
+        db.session.commit()
+    page = signed_in
+    page.goto("/billing/payments")
+    page.get_by_role("button", name="Record payment").click()
+    dialog = page.get_by_role("dialog")
+    clients = dialog.get_by_label("Client", exact=True)
+    expect(clients.locator("option", has_text=billing_data.client)).to_have_count(1)
+    expect(clients.locator("option", has_text="Zeta Holdings 119")).to_have_count(0)
+
+    search = dialog.get_by_label("Find a client by name")
+    search.press_sequentially("oldings 119", delay=20)
+    expect(clients.locator("option", has_text="Zeta Holdings 119")).to_have_count(1)
+    expect(clients.locator("option")).to_have_count(2)  # the placeholder and the one found
+    expect(search).to_have_value("oldings 119")
+    choose_option(clients, "Zeta Holdings 119")
+    expect(dialog.get_by_label("Invoice")).to_contain_text("This client has no open invoices")

@@ -131,6 +131,12 @@ class PaymentForm(TextForm):
     # Set by the views, shown by the template (never posted).
     amount_hint: str | None = None
     qbo_warning = None
+    # What the selects offer (payment_choices.py): the invoices listed, and whether a search
+    # field narrows each select because there are more than it shows.
+    open_invoices: list = []
+    client_search = invoice_search = False
+    client_query = invoice_query = ""
+    choices_shown = 0
 
     def validate_client_id(self, field):
         if field.data is None:

@@ -6,11 +6,10 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, contains_eager, selectinload
-from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request, toast, trigger_client_event
-from ..i18n import amount, day, translated
+from ..i18n import amount, translated
 from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
@@ -20,6 +19,7 @@ from . import bp
 from .forms import PaymentForm, RefundForm
 from .invoice_views import invoice_select, render_invoice_row
 from .operations import AmountTooLarge, record_payment, refund_payment
+from .payment_choices import offer_clients, offer_invoices, search_text
 from .qbo_warning import link_to, open_in_quickbooks, warning_for
 
 ORIGINS = ("payments", "invoices")
@@ -87,66 +87,32 @@ render_payment_row = PAYMENTS.render_row
 # Record payment -------------------------------------------------------------------------------
 
 
-def _payment_form(client_id=None, invoice_id=None, **kwargs) -> PaymentForm:
-    """A PaymentForm whose selects offer the firm's clients and the chosen client's open invoices."""
+def _payment_form(client_id=None, invoice_id=None, with_clients=True, **kwargs) -> PaymentForm:
+    """A PaymentForm whose selects offer the firm's clients and the chosen client's open invoices
+    (at most CHOICES_SHOWN each, narrowed by the search fields when there are more)."""
     form = PaymentForm(**kwargs)
-    clients = db.session.execute(
-        firm_select(ClientAccount)
-        .where(ClientAccount.active.is_(True))
-        .order_by(ClientAccount.display_name)
-    ).scalars()
-    form.client_id.choices = [SelectChoice("", _("Choose a client"))] + [
-        SelectChoice(c.id, c.display_name) for c in clients
-    ]
-    client_id = form.client_id.data if client_id is None else client_id
-    form.open_invoices = _open_invoices(client_id)
-    form.invoice_id.choices = [
-        SelectChoice("", _invoice_placeholder(client_id, form.open_invoices))
-    ] + [
-        SelectChoice(
-            i.id,
-            _(
-                "%(number)s · %(date)s · %(balance)s open",
-                number=i.number,
-                date=day(i.issue_date),
-                balance=amount(i.balance),
-            ),
-        )
-        for i in form.open_invoices
-    ]
+    if client_id is not None:
+        form.client_id.data = client_id
     if invoice_id is not None:
         form.invoice_id.data = invoice_id
+    firm_id = current_user.firm_id
+    if with_clients:
+        offer_clients(form, firm_id, search_text(request.values.get("client_q")))
+    client_id = form.client_id.data if isinstance(form.client_id.data, int) else None
+    offer_invoices(form, firm_id, client_id, search_text(request.values.get("invoice_q")))
     return form
-
-
-def _invoice_placeholder(client_id, open_invoices) -> str:
-    if not client_id:
-        return _("Choose a client first")
-    return _("Choose an invoice") if open_invoices else _("This client has no open invoices")
-
-
-def _open_invoices(client_id) -> list[Invoice]:
-    if not client_id:
-        return []
-    return list(
-        db.session.execute(
-            firm_select(Invoice)
-            .where(Invoice.client_id == client_id, Invoice.balance > 0)
-            .order_by(Invoice.due_date, Invoice.id)
-        ).scalars()
-    )
 
 
 def _default_amount(form) -> None:
     """Amount defaults to the chosen invoice's open balance (or the only open invoice's)."""
     chosen = [i for i in form.open_invoices if i.id == form.invoice_id.data]
-    if not chosen and len(form.open_invoices) == 1:
+    if not chosen and len(form.open_invoices) == 1 and not form.invoice_search:
         chosen = form.open_invoices
         form.invoice_id.data = chosen[0].id
     if chosen:
         form.amount.data = f"{chosen[0].balance:.2f}"
         # QuickBooks shows less still open (its copy here says so): offer that, and say why.
-        open_there = open_in_quickbooks(chosen[0])
+        open_there = open_in_quickbooks(db.session.get(Invoice, chosen[0].id))
         if open_there is not None:
             form.amount.data = f"{open_there:.2f}"
             form.amount_hint = _(
@@ -168,27 +134,40 @@ def new_payment():
     elif (raw := request.args.get("client_id", type=int)) is not None:
         client_id = get_or_404(ClientAccount, raw).id
     form = _payment_form(
-        client_id, invoice_id, sync_to_qbo=firm.sync_manual_payments, origin=origin
+        client_id,
+        invoice_id,
+        sync_to_qbo=firm.sync_manual_payments,
+        origin=origin,
     )
-    form.client_id.data = client_id
     _default_amount(form)
     return _payment_form_response(form)
 
 
+@bp.get("/payments/new/clients")
+def payment_client_options():
+    """Return the client select holding the clients whose name contains what was typed."""
+    form = _payment_form(_chosen_client(), meta={"csrf": False})
+    return render_template("billing/_payment_client_field.html", form=form)
+
+
 @bp.get("/payments/new/invoices")
 def payment_invoice_options():
-    """Return the invoice select for the chosen client, and the amount for the chosen invoice."""
-    client_id = request.args.get("client_id", type=int)
-    if client_id is not None:
-        client_id = get_or_404(ClientAccount, client_id).id
+    """Return the invoice select for the chosen client (and the invoice search, when it has
+    more open invoices than a select shows), with the amount for the chosen invoice."""
+    client_id = _chosen_client()
     invoice_id = request.args.get("invoice_id", type=int)
-    form = _payment_form(client_id, None, meta={"csrf": False})
-    form.client_id.data = client_id
+    form = _payment_form(client_id, invoice_id, with_clients=False, meta={"csrf": False})
     form.invoice_id.data = (
         invoice_id if any(i.id == invoice_id for i in form.open_invoices) else None
     )
     _default_amount(form)
     return render_template("billing/_payment_invoice_field.html", form=form, oob_amount=True)
+
+
+def _chosen_client() -> int | None:
+    """The client id in the query string: one of the firm's (else 404), or None."""
+    client_id = request.args.get("client_id", type=int)
+    return None if client_id is None else get_or_404(ClientAccount, client_id).id
 
 
 @bp.post("/payments")
