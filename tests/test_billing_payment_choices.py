@@ -44,12 +44,12 @@ def test_a_firm_of_many_clients_lists_the_first_hundred_and_finds_the_rest_by_na
     assert 'name="client_q"' in form
     assert "Only the first 100 clients by name are listed" in form
 
-    found = client.get("/billing/payments/new/clients?client_q=client 12", headers=HX).text
-    assert found.lstrip().startswith('<div id="payment-client-select">')
+    found = client.get("/billing/clients/options?client_q=client 12", headers=HX).text
+    assert found.lstrip().startswith('<div id="client-select">')
     assert [label for _, label in options(found, "client_id")][1:] == [
         f"Client {n}" for n in range(120, 130)
     ]
-    nothing = client.get("/billing/payments/new/clients?client_q=999", headers=HX).text
+    nothing = client.get("/billing/clients/options?client_q=999", headers=HX).text
     assert options(nothing, "client_id") == [("", "No client matches")]
 
 
@@ -97,3 +97,16 @@ def test_a_payment_on_an_invoice_beyond_the_first_hundred_is_recorded(client, ma
     recorded = client.post("/billing/payments", data={**form, "amount": "50.00"}, headers=HX)
     assert recorded.status_code == 200
     assert db.session.scalar(db.select(Payment.invoice_id)) == last.id
+
+
+def test_new_invoice_offers_the_same_bounded_client_select_and_keeps_the_chosen_one(
+    client, make, user
+):
+    clients = [make.client(user.firm, display_name=f"Client {n:03d}") for n in range(110)]
+    db.session.commit()
+    last = clients[-1]
+    form = client.get(f"/billing/invoices/new?client_id={last.id}", headers=HX).text
+    listed = options(form, "client_id")
+    assert len(listed) == CHOICES_SHOWN + 2  # the placeholder, the first 100, and the chosen one
+    assert re.search(rf'<option selected value="{last.id}">Client 109</option>', form)
+    assert 'name="client_q"' in form

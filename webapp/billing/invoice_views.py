@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
-from wtforms.fields import SelectChoice
 
 from ..extensions import db
 from ..htmx import is_fragment_request
@@ -26,6 +25,7 @@ from .operations import (
     line_amount,
     next_invoice_number,
 )
+from .payment_choices import offer_clients, search_text
 
 MAX_TOTAL = Decimal("10000000000")  # Money is NUMERIC(12, 2)
 
@@ -78,29 +78,22 @@ INVOICES.register(bp)
 render_invoice_row = INVOICES.render_row
 
 
-def _client_choices():
-    clients = db.session.execute(
-        firm_select(ClientAccount)
-        .where(ClientAccount.active.is_(True))
-        .order_by(ClientAccount.display_name)
-    ).scalars()
-    return [SelectChoice("", _("Choose a client"))] + [
-        SelectChoice(c.id, c.display_name) for c in clients
-    ]
-
-
-def _invoice_form(**kwargs) -> InvoiceForm:
+def _invoice_form(client_id: int | None = None, **kwargs) -> InvoiceForm:
+    """An InvoiceForm whose Client select offers the firm's clients (payment_choices.py)."""
     form = InvoiceForm(**kwargs)
-    form.client_id.choices = _client_choices()
+    if client_id is not None:
+        form.client_id.data = client_id
+    offer_clients(form, current_user.firm_id, search_text(request.values.get("client_q")))
     return form
 
 
 @bp.get("/invoices/new")
 def new_invoice():
     """Return the New invoice form with the next number filled in."""
-    form = _invoice_form(number=next_invoice_number(current_user.firm_id))
-    if client_id := request.args.get("client_id", type=int):
-        form.client_id.data = get_or_404(ClientAccount, client_id).id
+    client_id = request.args.get("client_id", type=int)
+    if client_id is not None:
+        client_id = get_or_404(ClientAccount, client_id).id
+    form = _invoice_form(client_id, number=next_invoice_number(current_user.firm_id))
     return _form_response(form)
 
 

@@ -21,6 +21,7 @@ from wtforms.fields import SelectChoice
 from ..extensions import db
 from ..i18n import amount, day
 from ..models import ClientAccount, Invoice
+from ..scoping import MAX_ID
 
 CHOICES_SHOWN = 100
 SEARCH_MAX_LENGTH = 100
@@ -59,8 +60,8 @@ def offer_clients(form, firm_id: int, query: str = "") -> None:
     form.client_query = query
     form.choices_shown = CHOICES_SHOWN
     found = found[:CHOICES_SHOWN]
-    chosen = form.client_id.data
-    if isinstance(chosen, int) and all(row.id != chosen for row in found):
+    chosen = chosen_id(form.client_id.data)
+    if chosen is not None and all(row.id != chosen for row in found):
         name = db.session.scalar(
             select(ClientAccount.display_name).where(
                 ClientAccount.id == chosen, ClientAccount.firm_id == firm_id
@@ -68,7 +69,7 @@ def offer_clients(form, firm_id: int, query: str = "") -> None:
         )
         if name is not None:
             found.insert(0, (chosen, name))
-    placeholder = _("Choose a client") if found else _("No client matches")
+    placeholder = _("No client matches") if query and not found else _("Choose a client")
     form.client_id.choices = [SelectChoice("", placeholder)] + [
         SelectChoice(client_id, name) for client_id, name in found
     ]
@@ -96,8 +97,8 @@ def offer_invoices(form, firm_id: int, client_id: int | None, query: str = "") -
         found = [OpenInvoice(*row) for row in db.session.execute(rows.limit(CHOICES_SHOWN + 1))]
         form.invoice_search = bool(query) or len(found) > CHOICES_SHOWN
         form.open_invoices = found[:CHOICES_SHOWN]
-        chosen = form.invoice_id.data
-        if isinstance(chosen, int) and all(i.id != chosen for i in form.open_invoices):
+        chosen = chosen_id(form.invoice_id.data)
+        if chosen is not None and all(i.id != chosen for i in form.open_invoices):
             row = db.session.execute(
                 rows.where(Invoice.id == chosen)
                 .limit(1)
@@ -117,6 +118,11 @@ def offer_invoices(form, firm_id: int, client_id: int | None, query: str = "") -
         )
         for i in form.open_invoices
     ]
+
+
+def chosen_id(value) -> int | None:
+    """A chosen id worth looking up: an int a database id can be (junk and huge ones are None)."""
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
 def _placeholder(client_id, form) -> str:

@@ -19,7 +19,7 @@ from . import bp
 from .forms import PaymentForm, RefundForm
 from .invoice_views import invoice_select, render_invoice_row
 from .operations import AmountTooLarge, record_payment, refund_payment
-from .payment_choices import offer_clients, offer_invoices, search_text
+from .payment_choices import chosen_id, offer_clients, offer_invoices, search_text
 from .qbo_warning import link_to, open_in_quickbooks, warning_for
 
 ORIGINS = ("payments", "invoices")
@@ -98,7 +98,7 @@ def _payment_form(client_id=None, invoice_id=None, with_clients=True, **kwargs) 
     firm_id = current_user.firm_id
     if with_clients:
         offer_clients(form, firm_id, search_text(request.values.get("client_q")))
-    client_id = form.client_id.data if isinstance(form.client_id.data, int) else None
+    client_id = chosen_id(form.client_id.data)
     offer_invoices(form, firm_id, client_id, search_text(request.values.get("invoice_q")))
     return form
 
@@ -143,11 +143,14 @@ def new_payment():
     return _payment_form_response(form)
 
 
-@bp.get("/payments/new/clients")
-def payment_client_options():
-    """Return the client select holding the clients whose name contains what was typed."""
-    form = _payment_form(_chosen_client(), meta={"csrf": False})
-    return render_template("billing/_payment_client_field.html", form=form)
+@bp.get("/clients/options")
+def client_options():
+    """Return the Client select (Record payment, New invoice) holding the clients whose name
+    contains what was typed, and the chosen one."""
+    form = PaymentForm(meta={"csrf": False})
+    form.client_id.data = _chosen_client()
+    offer_clients(form, current_user.firm_id, search_text(request.args.get("client_q")))
+    return render_template("billing/_client_select.html", form=form)
 
 
 @bp.get("/payments/new/invoices")
