@@ -205,6 +205,28 @@
     body.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
+  // Record payment: choosing an invoice fills Amount with its open balance (out of band), but an
+  // amount typed after that choice wins over the answer if the answer is late.
+  let paymentChosenAt = 0;
+  document.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("#payment-choice")) {
+      paymentChosenAt = performance.now();
+    }
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("#payment-amount-field")) {
+      event.target.dataset.typedAt = String(performance.now());
+    }
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    const target = event.detail.target;
+    if (!target || target.id !== "payment-amount-field") return;
+    const input = target.querySelector("input");
+    if (input && Number(input.dataset.typedAt || 0) > paymentChosenAt) {
+      event.detail.shouldSwap = false;
+    }
+  });
+
   // The list page's status poller (templates/macros/lists.html): one element, #<list>-poller,
   // whose hx-get asks for the watched rows when it receives the "poll" event. The schedule lives
   // here rather than in an hx-trigger filter, which htmx would eval (the CSP forbids it). A job

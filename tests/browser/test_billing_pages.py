@@ -321,3 +321,31 @@ def test_a_firm_of_many_clients_finds_the_client_by_typing_part_of_its_name(
     expect(search).to_have_value("oldings 119")
     choose_option(clients, "Zeta Holdings 119")
     expect(dialog.get_by_label("Invoice")).to_contain_text("This client has no open invoices")
+
+
+def test_an_amount_typed_while_the_invoices_balance_is_on_its_way_is_kept(
+    signed_in: Page, live_server, billing_data
+):
+    """The chosen invoice's open balance fills Amount, but not over what the user typed after
+    choosing it: a slow answer must not replace their number."""
+    page = signed_in
+    page.goto("/billing/payments")
+    page.get_by_role("button", name="Record payment").click()
+    dialog = page.get_by_role("dialog")
+    choose_option(dialog.get_by_label("Client"), billing_data.client)
+    invoice_select = dialog.get_by_label("Invoice")
+    expect(invoice_select.locator("option", has_text=billing_data.open_invoice)).to_have_count(1)
+
+    held = []
+    page.route("**/billing/payments/new/invoices?*", lambda route: held.append(route))
+    choose_option(invoice_select, billing_data.open_invoice)
+    while not held:
+        page.wait_for_timeout(20)
+    dialog.get_by_label("Amount").fill("123.45")
+    held[0].continue_()
+    page.wait_for_timeout(500)  # the answer has arrived and been settled
+    expect(dialog.get_by_label("Amount")).to_have_value("123.45")
+    # Choosing again is a new choice: its balance fills Amount.
+    page.unroute("**/billing/payments/new/invoices?*")
+    choose_option(invoice_select, billing_data.second_invoice)
+    expect(dialog.get_by_label("Amount")).not_to_have_value("123.45")
