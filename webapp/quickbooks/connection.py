@@ -83,6 +83,10 @@ def complete_connection(
         firm.deposit_account_enabled = False
         firm.deposit_account_qbo_id = None
         firm.deposit_account_name = None
+    if resumed and connection.cdc_synced_through is None:
+        # No catch-up had finished before the disconnect: the changes to read start when we
+        # first connected, not now, or what QuickBooks changed meanwhile would be skipped.
+        connection.cdc_synced_through = connection.connected_at
     oauth.store_tokens(config, connection, token)
     connection.connected_by_id = user.id
     connection.connected_at = utcnow()
