@@ -117,8 +117,39 @@ def test_the_echo_of_our_own_create_is_recognised_and_costs_no_call(
         control.deliver_webhooks()  # QuickBooks tells us of the customer we just made
     finally:
         control.set_webhook("ledgerbridge-demo", "")
+    run_jobs()  # an echo that arrived before our job stored the create is settled here
     events = db.session.scalars(db.select(QboWebhookEvent)).all()
     assert [(e.entity, e.entity_id) for e in events] == [("Customer", client.qbo_id)]
     assert events[0].processed_at is not None
-    assert run_jobs() == 0  # no catch-up queued for it
-    assert len(control.requests(qbo_firm.realm_id)) == calls
+    assert len(control.requests(qbo_firm.realm_id)) == calls  # no catch-up call for it
+
+
+def test_an_echo_delivered_before_our_job_stored_the_create_still_costs_no_call(
+    qbo_firm, make, run_jobs
+):
+    """QuickBooks may deliver a create's webhook before the create's answer is stored here: the
+    event waits in the inbox, and its processing recognises the echo before any catch-up."""
+    from datetime import UTC, datetime
+
+    from webapp.models import QboWebhookEvent
+    from webapp.quickbooks.cdc_jobs import request_inbox_processing
+
+    client = make.client(qbo_firm.firm)
+    db.session.commit()
+    request_sync(client, qbo_firm.user)
+    run_jobs()
+    event = QboWebhookEvent(
+        event_id="early-echo",
+        realm_id=qbo_firm.realm_id,
+        entity="Customer",
+        entity_id=client.qbo_id,
+        operation="created",
+        occurred_at=datetime.now(UTC),
+    )
+    db.session.add(event)
+    db.session.commit()
+    calls = len(qbo_firm.emulator.control.requests(qbo_firm.realm_id))
+    request_inbox_processing(qbo_firm.realm_id)
+    run_jobs()
+    assert db.session.get(QboWebhookEvent, event.id).processed_at is not None
+    assert len(qbo_firm.emulator.control.requests(qbo_firm.realm_id)) == calls

@@ -21,6 +21,7 @@ from ..models import Firm, QboConnection, QboWebhookEvent, utcnow
 from ..queue import AfterCommitJob, enqueue_after_commit, enqueue_job, get_redis
 from . import cdc
 from .context import job_app_context, open_job_context
+from .echoes import echoes_of_our_creates
 from .errors import QboError, QboFault, QboThrottled, QboUnavailable
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ def process_inbox(realm_id: str) -> str:
     """Catch up every firm connected to the company the stored events came from."""
     with job_app_context():
         get_redis().delete(f"qbo:inbox-queued:{realm_id}")
+        if not settle_late_echoes(realm_id):
+            return "only echoes of our own writes"
         firm_ids = list(
             db.session.execute(
                 db.select(QboConnection.firm_id).where(QboConnection.realm_id == realm_id)
@@ -77,6 +80,38 @@ def process_inbox(realm_id: str) -> str:
             )
             db.session.commit()
         return ", ".join(results) or "no firm connected"
+
+
+def settle_late_echoes(realm_id: str) -> int:
+    """Mark processed the stored events that turn out to be echoes of our own creates.
+
+    QuickBooks may deliver a create's webhook before our job has stored the create's answer, so
+    the echo was not recognisable when it arrived (echoes.py); by now it is, and it costs no
+    catch-up. Returns how many of the company's events are still waiting.
+    """
+    waiting = db.session.scalars(
+        db.select(QboWebhookEvent).where(
+            QboWebhookEvent.realm_id == realm_id, QboWebhookEvent.processed_at.is_(None)
+        )
+    ).all()
+    echoes = echoes_of_our_creates(
+        [
+            {
+                "event_id": event.event_id,
+                "realm": event.realm_id,
+                "entity": event.entity,
+                "id": event.entity_id,
+                "operation": event.operation,
+            }
+            for event in waiting
+        ]
+    )
+    now = utcnow()
+    for event in waiting:
+        if event.event_id in echoes:
+            event.processed_at = now
+    db.session.commit()
+    return len(waiting) - len(echoes)
 
 
 def run_catch_up(firm_id: int, full: bool = False) -> str:
