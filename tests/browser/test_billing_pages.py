@@ -47,6 +47,8 @@ def open_record_payment(page: Page, client: str, invoice: str):
     invoice_select = dialog.get_by_label("Invoice")
     expect(invoice_select.locator("option", has_text=invoice)).to_have_count(1)
     choose_option(invoice_select, invoice)
+    # As a user sees it: the invoice's open balance fills Amount; only then is it theirs to change.
+    expect(dialog.get_by_label("Amount")).not_to_have_value("")
     return dialog
 
 
