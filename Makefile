@@ -19,15 +19,21 @@ run: $(STAMP)
 
 # The whole suite on SQLite, then (when DATABASE_URL_TEST names a PostgreSQL server, as in CI)
 # everything but the browser tests again on PostgreSQL. PYTEST_ARGS passes options through.
+# Three pytest-xdist workers, one test file each at a time (--dist loadfile keeps a file's
+# module fixtures and its processes together): much of the suite waits on browsers, workers and
+# sockets, so three workers fit two CPUs. Each worker has its own database, Redis and emulator.
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 3
+XDIST := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
 test: test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL_TEST $(PY) -m pytest -q -rsx $(PYTEST_ARGS)
+	env -u DATABASE_URL_TEST $(PY) -m pytest -q -rsx $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@if [ -n "$$DATABASE_URL_TEST" ]; then \
 		echo "== again on PostgreSQL ($$DATABASE_URL_TEST), without the browser tests =="; \
-		$(PY) -m pytest -q -rsx -m "not browser" $(PYTEST_ARGS); \
+		$(PY) -m pytest -q -rsx -m "not browser" $(XDIST) $(PYTEST_ARGS); \
 	else \
 		echo "== DATABASE_URL_TEST is not set: skipping the PostgreSQL run =="; \
 	fi
