@@ -78,6 +78,12 @@ def test_a_client_of_many_open_invoices_lists_the_oldest_due_and_finds_the_rest_
     chosen = client.get(f"{url}&invoice_id={last.id}", headers=HX).text
     assert re.search(rf'<option selected value="{last.id}">INV-0119 ·', chosen)
     assert 'value="50.00"' in chosen
+    # A search that does not match it leaves it chosen and listed, beside what matches.
+    searched = client.get(f"{url}&invoice_id={last.id}&invoice_q=0110", headers=HX).text
+    assert [label.split(" ·")[0] for _, label in options(searched, "invoice_id")[1:]] == [
+        "INV-0119",
+        "INV-0110",
+    ]
 
 
 def test_a_payment_on_an_invoice_beyond_the_first_hundred_is_recorded(client, make, user):

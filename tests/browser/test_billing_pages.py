@@ -52,6 +52,28 @@ def open_record_payment(page: Page, client: str, invoice: str):
     return dialog
 
 
+def open_dialog_for_client(page: Page, billing_data):
+    """Record payment open on the Payments tab, the client chosen and its invoices listed."""
+    page.goto("/billing/payments")
+    page.get_by_role("button", name="Record payment").click()
+    dialog = page.get_by_role("dialog")
+    choose_option(dialog.get_by_label("Client"), billing_data.client)
+    invoice_select = dialog.get_by_label("Invoice")
+    expect(invoice_select.locator("option", has_text=billing_data.open_invoice)).to_have_count(1)
+    return dialog, invoice_select
+
+
+def choose_with_the_answer_held_back(page: Page, invoice_select, invoice: str) -> list:
+    """Choose `invoice` while its amount request is held, as a slow network would; returns the
+    held routes (continue the first to let the answer through)."""
+    held = []
+    page.route("**/billing/payments/new/invoices?*", lambda route: held.append(route))
+    choose_option(invoice_select, invoice)
+    while not held:
+        page.wait_for_timeout(20)
+    return held
+
+
 def load(live_server, model, **where):
     with live_server.app.app_context():
         row = db.session.execute(select(model).filter_by(**where)).scalar_one()
@@ -274,19 +296,9 @@ def test_a_quick_click_on_record_payment_waits_for_the_chosen_invoices_amount(
     """Choosing an invoice fetches its open balance into Amount; a click on "Record payment"
     before that answer arrives must wait for it, not post an empty amount."""
     page = signed_in
-    page.goto("/billing/payments")
-    page.get_by_role("button", name="Record payment").click()
-    dialog = page.get_by_role("dialog")
-    choose_option(dialog.get_by_label("Client"), billing_data.client)
-    invoice_select = dialog.get_by_label("Invoice")
-    expect(invoice_select.locator("option", has_text=billing_data.open_invoice)).to_have_count(1)
+    dialog, invoice_select = open_dialog_for_client(page, billing_data)
     expect(dialog.get_by_label("Amount")).to_have_value("")
-
-    held = []  # the amount request, held back like a slow network would
-    page.route("**/billing/payments/new/invoices?*", lambda route: held.append(route))
-    choose_option(invoice_select, billing_data.open_invoice)
-    while not held:
-        page.wait_for_timeout(20)
+    held = choose_with_the_answer_held_back(page, invoice_select, billing_data.open_invoice)
     dialog.get_by_role("button", name="Record payment").click()
     page.wait_for_timeout(300)
     held[0].continue_()
@@ -331,18 +343,8 @@ def test_an_amount_typed_while_the_invoices_balance_is_on_its_way_is_kept(
     """The chosen invoice's open balance fills Amount, but not over what the user typed after
     choosing it: a slow answer must not replace their number."""
     page = signed_in
-    page.goto("/billing/payments")
-    page.get_by_role("button", name="Record payment").click()
-    dialog = page.get_by_role("dialog")
-    choose_option(dialog.get_by_label("Client"), billing_data.client)
-    invoice_select = dialog.get_by_label("Invoice")
-    expect(invoice_select.locator("option", has_text=billing_data.open_invoice)).to_have_count(1)
-
-    held = []
-    page.route("**/billing/payments/new/invoices?*", lambda route: held.append(route))
-    choose_option(invoice_select, billing_data.open_invoice)
-    while not held:
-        page.wait_for_timeout(20)
+    dialog, invoice_select = open_dialog_for_client(page, billing_data)
+    held = choose_with_the_answer_held_back(page, invoice_select, billing_data.open_invoice)
     dialog.get_by_label("Amount").fill("123.45")
     held[0].continue_()
     page.wait_for_timeout(500)  # the answer has arrived and been settled

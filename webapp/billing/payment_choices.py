@@ -87,23 +87,19 @@ def offer_invoices(form, firm_id: int, client_id: int | None, query: str = "") -
     form.choices_shown = CHOICES_SHOWN
     form.open_invoices = []
     if client_id:
-        rows = (
-            select(Invoice.id, Invoice.number, Invoice.issue_date, Invoice.balance)
-            .where(Invoice.firm_id == firm_id, Invoice.client_id == client_id, Invoice.balance > 0)
-            .order_by(Invoice.due_date, Invoice.id)
-        )
+        open_invoices = select(
+            Invoice.id, Invoice.number, Invoice.issue_date, Invoice.balance
+        ).where(Invoice.firm_id == firm_id, Invoice.client_id == client_id, Invoice.balance > 0)
+        listed = open_invoices.order_by(Invoice.due_date, Invoice.id)
         if query:
-            rows = rows.where(Invoice.number.icontains(query, autoescape=True))
-        found = [OpenInvoice(*row) for row in db.session.execute(rows.limit(CHOICES_SHOWN + 1))]
+            listed = listed.where(Invoice.number.icontains(query, autoescape=True))
+        found = [OpenInvoice(*row) for row in db.session.execute(listed.limit(CHOICES_SHOWN + 1))]
         form.invoice_search = bool(query) or len(found) > CHOICES_SHOWN
         form.open_invoices = found[:CHOICES_SHOWN]
         chosen = chosen_id(form.invoice_id.data)
         if chosen is not None and all(i.id != chosen for i in form.open_invoices):
-            row = db.session.execute(
-                rows.where(Invoice.id == chosen)
-                .limit(1)
-                .with_only_columns(Invoice.id, Invoice.number, Invoice.issue_date, Invoice.balance)
-            ).first()
+            # Whatever the search says, the chosen invoice stays among the options.
+            row = db.session.execute(open_invoices.where(Invoice.id == chosen)).first()
             if row is not None:
                 form.open_invoices.insert(0, OpenInvoice(*row))
     form.invoice_id.choices = [SelectChoice("", _placeholder(client_id, form))] + [
