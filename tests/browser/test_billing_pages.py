@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from tests.browser.navigation import assert_not_reloaded, follow, mark_page
 from tests.factories import Factory
 from webapp.extensions import db
 from webapp.models import Firm, Invoice, Payment, SyncStatus
@@ -20,15 +21,6 @@ def invoice_row(page: Page, number: str):
 
 def payment_row(page: Page, text: str):
     return page.locator("#payments-body tr", has_text=text)
-
-
-def mark_page(page: Page) -> None:
-    """Leave a flag in the window: it survives htmx swaps and disappears on a full page load."""
-    page.evaluate("window.__noReload = true")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
 
 
 def choose_option(select, text: str) -> None:
@@ -121,7 +113,7 @@ def test_invoices_and_payments_tabs(signed_in: Page, billing_data):
     expect(row).to_contain_text("400.00")
     expect(row).to_contain_text("Not synced")
 
-    page.get_by_role("tab", name="Invoices").click()
+    follow(page, page.get_by_role("tab", name="Invoices"))
     expect(page).to_have_url(re.compile(r"/billing/invoices"))
 
 
@@ -149,7 +141,7 @@ def test_record_payment_with_the_sync_box_checked(signed_in: Page, live_server, 
 
     payment = load(live_server, Payment, description="Check mailed to the office")
     assert payment.sync_requested is True and payment.qbo_status is SyncStatus.NOT_SYNCED
-    page.get_by_role("tab", name="Invoices").click()
+    follow(page, page.get_by_role("tab", name="Invoices"))
     row = invoice_row(page, billing_data.open_invoice)
     expect(row).to_contain_text("300.00")
     expect(row).to_contain_text("Partially paid")
@@ -207,7 +199,7 @@ def test_refund_updates_the_payment_row_in_place_and_leaves_the_invoice_paid(
     # A refund does not reopen the invoice, as in QuickBooks (a RefundReceipt).
     invoice = load(live_server, Invoice, number=billing_data.paid_invoice)
     assert invoice.balance == 0
-    page.get_by_role("tab", name="Invoices").click()
+    follow(page, page.get_by_role("tab", name="Invoices"))
     row = invoice_row(page, billing_data.paid_invoice)
     expect(row).to_contain_text("Paid")
     expect(row).not_to_contain_text("Partially paid")

@@ -11,12 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from tests.browser.test_quickbooks_flow import (
-    COMPANY,
-    assert_not_reloaded,
-    connect_quickbooks,
-    mark_page,
-)
+from tests.browser.navigation import assert_not_reloaded, follow, mark_page
+from tests.browser.test_quickbooks_flow import COMPANY, connect_quickbooks
 from tests.factories import Factory
 from webapp.extensions import db
 from webapp.models import BulkRun, ClientAccount, Firm, Invoice, Payment, SyncStatus
@@ -116,7 +112,7 @@ def test_select_all_matching_then_sync_selected_ends_with_every_row_synced_once(
     connect_quickbooks(page, stack)
     # Clients (all on one page) and invoices (two pages) first, from their own lists.
     for run_id, link, more_pages in ((1, "Clients", False), (2, "Invoices", True)):
-        page.get_by_role("link", name=link, exact=True).click()
+        follow(page, page.get_by_role("link", name=link, exact=True))
         page.locator("[data-select-page]").check()
         if more_pages:
             page.get_by_role("button", name="Select all 73 matching").click()
@@ -125,8 +121,8 @@ def test_select_all_matching_then_sync_selected_ends_with_every_row_synced_once(
         panel = page.locator(f'#bulk-panel[data-bulk-run="{run_id}"]')
         expect(panel.locator("h3")).to_contain_text("Finished", timeout=WAIT)
 
-    page.get_by_role("link", name="Invoices", exact=True).click()
-    page.get_by_role("tab", name="Payments").click()
+    follow(page, page.get_by_role("link", name="Invoices", exact=True))
+    follow(page, page.get_by_role("tab", name="Payments"))
     page.locator("[data-select-page]").check()
     expect(page.locator("[data-selected-count]")).to_have_text("50 selected")
     page.get_by_role("button", name="Select all 71 matching").click()

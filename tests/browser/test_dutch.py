@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.navigation import follow
 from tests.factories import Factory
 from tests.test_i18n_pages import ENGLISH
 from webapp.extensions import db
@@ -49,7 +50,7 @@ def test_the_language_chosen_in_preferences_wins(signed_in: Page, width):
     # The page reloads in English, although the browser asks for Dutch.
     expect(page.get_by_role("heading", name="Your language")).to_be_visible()
     open_nav(page)
-    page.get_by_role("link", name="Invoices", exact=True).click()
+    follow(page, page.get_by_role("link", name="Invoices", exact=True))
     expect(page.locator("h1")).to_have_text("Invoices")
     page.goto("/settings/preferences")
     page.get_by_label("Language").select_option("")

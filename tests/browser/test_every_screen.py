@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from tests.browser.navigation import follow
 from tests.browser.screens import inside_viewport, readable
 from tests.factories import Factory
 from webapp.extensions import db
@@ -213,7 +214,7 @@ def test_payments_are_headed_payments_and_every_date_has_one_format(screen, seed
     assert inside_viewport(page, dialog.locator("article"))
     page.keyboard.press("Escape")
 
-    page.get_by_role("tab", name=say("Invoices")).click()
+    follow(page, page.get_by_role("tab", name=say("Invoices")))
     expect(page.locator("h1")).to_have_text(say("Invoices"))
     invoice = page.locator("#invoices-body tr", has_text=NUMBER)
     expect(invoice).to_contain_text(dates["due"])

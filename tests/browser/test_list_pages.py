@@ -6,13 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-
-def mark_page(page: Page) -> None:
-    page.evaluate("window.__noReload = true")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+from tests.browser.navigation import assert_not_reloaded, mark_page
 
 
 def test_a_filter_select_updates_the_results_and_the_url(signed_in: Page, billing_data):

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from tests.browser.navigation import assert_not_reloaded, follow, mark_page
 from webapp.extensions import db
 from webapp.models import Firm, Payment, SyncStatus
 
@@ -33,21 +34,13 @@ def stack(live_stack):
 
 def connect_quickbooks(page: Page, stack) -> None:
     """Settings > "Connect to QuickBooks" > pick our company on the consent page > "Connect"."""
-    page.get_by_role("link", name="Settings").click()
+    follow(page, page.get_by_role("link", name="Settings"))
     page.get_by_role("button", name="Connect to QuickBooks").click()
     expect(page).to_have_url(re.compile(re.escape(stack.emulator.url) + "/connect/oauth2"))
     page.get_by_label("Company", exact=True).select_option(label=f"{COMPANY} ({stack.realm_id})")
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page).to_have_url(re.compile(re.escape(stack.url) + "/settings/"))
-
-
-def mark_page(page: Page) -> None:
-    """Leave a flag in the window: it survives htmx swaps and disappears on a full page load."""
-    page.evaluate("window.__noReload = true")
-
-
-def assert_not_reloaded(page: Page) -> None:
-    assert page.evaluate("window.__noReload === true"), "the page was reloaded"
+    page.wait_for_load_state("load")
 
 
 def badge(row):
@@ -63,7 +56,7 @@ def use_row_menu(page: Page, row, item: str, confirm: bool = False) -> None:
 
 def sync_client(page: Page, name: str) -> None:
     """Clients > row menu > "Sync account to QuickBooks"; the badge goes Syncing… then Synced."""
-    page.get_by_role("link", name="Clients").click()
+    follow(page, page.get_by_role("link", name="Clients"))
     mark_page(page)
     row = page.locator("#clients-body tr", has_text=name)
     use_row_menu(page, row, "Sync account to QuickBooks")
@@ -132,14 +125,14 @@ def test_connect_through_the_consent_page_then_set_the_manual_payments_default(p
     with stack.app.app_context():
         assert db.session.get(Firm, stack.data.firm_id).sync_manual_payments is False
 
-    page.get_by_role("link", name="Invoices").click()
-    page.get_by_role("tab", name="Payments").click()
+    follow(page, page.get_by_role("link", name="Invoices"))
+    follow(page, page.get_by_role("tab", name="Payments"))
     page.get_by_role("button", name="Record payment").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Sync this payment with QuickBooks")).not_to_be_checked()
     dialog.get_by_role("button", name="Cancel").click()
 
-    page.get_by_role("link", name="Settings").click()
+    follow(page, page.get_by_role("link", name="Settings"))
     page.get_by_label("Sync manually created payments with QuickBooks").check()
     expect(page.get_by_text("Syncing manually created payments is on.")).to_be_visible()
     page.reload()
@@ -160,8 +153,8 @@ def test_payments_sync_with_the_box_checked_skip_when_cleared_and_follow_the_row
     connect_quickbooks(page, stack)
     sync_client(page, data.client)
 
-    page.get_by_role("link", name="Invoices").click()
-    page.get_by_role("tab", name="Payments").click()
+    follow(page, page.get_by_role("link", name="Invoices"))
+    follow(page, page.get_by_role("tab", name="Payments"))
     mark_page(page)
 
     checked = record_payment(page, data.client, data.open_invoice, sync=True)
@@ -227,8 +220,8 @@ def test_payments_are_deposited_to_the_chosen_account(page: Page, stack):
     # Birch Bakery's payment of its paid invoice: sync the client, then the payment.
     birch = "Birch Bakery LLC"
     sync_client(page, birch)
-    page.get_by_role("link", name="Invoices").click()
-    page.get_by_role("tab", name="Payments").click()
+    follow(page, page.get_by_role("link", name="Invoices"))
+    follow(page, page.get_by_role("tab", name="Payments"))
     mark_page(page)
     row = payment_row(page, data.paid_invoice)
     use_row_menu(page, row, "Sync payment to QuickBooks")

@@ -11,8 +11,9 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from test_billing_pages import assert_not_reloaded, mark_page, open_record_payment
 
+from tests.browser.navigation import assert_not_reloaded, mark_page
+from tests.browser.test_billing_pages import open_record_payment
 from webapp.extensions import db
 from webapp.models import ClientAccount, Invoice, Payment, QboConnection, SyncStatus
 from webapp.quickbooks.sync import request_sync
