@@ -51,3 +51,27 @@ def test_our_reasons_are_translated_and_quickbooks_words_are_not(client, make, u
     page = client.get("/clients/", headers=DUTCH).text
     assert "Synchroniseer eerst de klant" in page
     assert "Duplicate Name Exists Error" in page
+
+
+def test_amounts_and_days_are_formatted_exactly_as_babel_formats_them(app):
+    """The list rows' amount and day filters take a shortcut past Flask-Babel (webapp/i18n.py);
+    they must still print what Babel prints, rounding included, in both languages."""
+    import random
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from babel.dates import format_date
+    from babel.numbers import format_decimal
+
+    from webapp.i18n import amount, day
+
+    pick = random.Random(20261204)
+    values = [Decimal("0"), Decimal("-0.005"), Decimal("0.015"), Decimal("1234.565"), 7, 0.1]
+    values += [Decimal(pick.randint(-(10**9), 10**9)) / 1000 for _ in range(300)]
+    days = [date(2026, 1, 1) + timedelta(days=pick.randint(-4000, 4000)) for _ in range(60)]
+    for language in ("en", "nl"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            for value in values:
+                assert amount(value) == format_decimal(value, "#,##0.00", locale=language)
+            for value in days:
+                assert day(value) == format_date(value, "medium", locale=language)

@@ -22,8 +22,8 @@ from ..extensions import db
 from ..htmx import is_fragment_request
 from ..i18n import lazy_gettext as _l
 from ..models import SyncStatus, client_name_contains, utcnow
-from ..quickbooks.preflight import sync_blocker, unsync_blocker
 from ..quickbooks.state import SyncAction
+from ..row_urls import row_url
 from ..scoping import firm_select, get_or_404
 from .news import news_marker, news_view
 from .paging import SeekOrder, seek_page
@@ -82,9 +82,6 @@ class SyncedList:
     def register(self, bp: Blueprint) -> None:
         """Add the list's views to its blueprint (the page itself under `endpoint`)."""
         one = f"{self.path}/<int:record_id>"
-        # The row menus grey out "Sync … to QuickBooks" with the engine's own reason (lists.html).
-        bp.add_app_template_global(sync_blocker, "sync_blocker")
-        bp.add_app_template_global(unsync_blocker, "unsync_blocker")
         bp.add_url_rule(self.path or "/", self.endpoint.split(".")[1], self.page_view)
         bp.add_url_rule(f"{one}/row", f"{self.singular}_row", self.row_view)
         bp.add_url_rule(f"{self.path}/poll", f"{self.name}_poll", self.poll_view)
@@ -103,7 +100,7 @@ class SyncedList:
         blueprint = self.endpoint.split(".")[0]
         if what in ("poll", "news"):
             return url_for(f"{blueprint}.{self.name}_{what}")
-        return url_for(f"{blueprint}.{self.singular}_{what}", record_id=record.id)
+        return row_url(f"{blueprint}.{self.singular}_{what}", record_id=record.id)
 
     # Views ---------------------------------------------------------------------------------------
 
