@@ -183,7 +183,7 @@ def day_element(value: date | datetime | None) -> Markup:
     if not value:
         return Markup("")
     iso = value.date().isoformat() if isinstance(value, datetime) else value.isoformat()
-    return Markup('<time datetime="{}">{}</time>').format(iso, day(value))
+    return Markup(f'<time datetime="{iso}">{escape(day(value))}</time>')
 
 
 def clock(value: datetime | None) -> str:

@@ -265,3 +265,43 @@ def test_rows_of_a_bulk_run_waiting_on_quickbooks_say_when_the_lane_tries_again(
     bulk_queue = Queue(qbo_app.config["QBO_BULK_QUEUE"], connection=redis_conn)
     assert ScheduledJobRegistry(queue=bulk_queue).count >= 1  # the lanes come back in 10 minutes
     assert bulk_queue.count == 0
+
+
+def test_rows_taken_on_remember_their_status_and_a_row_claimed_meanwhile_is_left_out(
+    qbo_firm, make, monkeypatch
+):
+    """Between the plan and the claim another request may take a row (its own Sync click):
+    the run leaves that row alone, and the rows it took go back to what they were on cancel."""
+    from webapp.models import BulkRunItem, SyncEvent
+
+    never, failed, clicked = (make.client(qbo_firm.firm) for _ in range(3))
+    failed.qbo_status = SyncStatus.FAILED
+    db.session.commit()
+    planned = bulk.preview
+
+    def plan_then_click(*args):
+        plan = planned(*args)
+        clicked.qbo_status = SyncStatus.SYNCING  # the row menu's claim, committed meanwhile
+        db.session.flush()
+        return plan
+
+    monkeypatch.setattr(bulk, "preview", plan_then_click)
+    run_id = start_run(qbo_firm, ClientAccount)
+
+    run = db.session.get(BulkRun, run_id)
+    assert run.total == 2
+    items = db.session.scalars(select(BulkRunItem).filter_by(run_id=run_id)).all()
+    assert {(item.record_id, item.previous_status) for item in items} == {
+        (never.id, "not_synced"),
+        (failed.id, "failed"),
+    }
+    queued = db.session.scalars(select(SyncEvent.record_id).filter_by(outcome="queued")).all()
+    assert sorted(queued) == sorted([never.id, failed.id])
+    assert db.session.get(ClientAccount, clicked.id).qbo_status is SyncStatus.SYNCING
+
+    bulk.cancel(run, qbo_firm.user)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ClientAccount, never.id).qbo_status is SyncStatus.NOT_SYNCED
+    assert db.session.get(ClientAccount, failed.id).qbo_status is SyncStatus.FAILED
+    assert db.session.get(ClientAccount, clicked.id).qbo_status is SyncStatus.SYNCING
