@@ -3,6 +3,12 @@
 QuickBooks' side is what the rows know of their QBO objects (kept fresh by webhooks and CDC):
 a row not in QuickBooks counts nothing there, a row changed there counts QuickBooks' amount,
 a row deleted or voided there counts nothing. So the page costs no call to QuickBooks.
+
+A firm of 100,000 payments has 25,000 clients, so the page shows 50 clients at a time, and
+what it reads does not grow with the firm: the rows that are plainly in QuickBooks (Synced,
+nothing flagged) are summed by the database, per client of the page; only the others, each
+one a mismatch to list, are read one by one, and at most MISMATCHES_SHOWN of them are listed
+per client. (Reading every row of the period into Python took 60 s and 87 MB of HTML.)
 """
 
 from __future__ import annotations
@@ -12,14 +18,18 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..i18n import amount, day, translated
 from ..i18n import lazy_gettext as _l
-from ..models import ZERO, ClientAccount, Invoice, Payment, Refund, SyncStatus
+from ..models import ZERO, ClientAccount, Invoice, Payment, Refund, SyncStatus, client_name_contains
 
 KINDS = ("invoices", "payments", "refunds", "open_balance")
+CENT = Decimal("0.01")
+PAGE_SIZE = 50  # clients a page
+MISMATCHES_SHOWN = 25  # listed per client; the count says how many there are
 LABELS = {
     "invoices": _l("Invoices"),
     "payments": _l("Payments"),
@@ -43,7 +53,13 @@ class ClientTotals:
     client: ClientAccount
     ours: dict = field(default_factory=lambda: dict.fromkeys(KINDS, ZERO))
     theirs: dict = field(default_factory=lambda: dict.fromkeys(KINDS, ZERO))
-    mismatches: list[Mismatch] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)  # the first MISMATCHES_SHOWN
+    mismatch_count: int = 0
+
+    def add_mismatch(self, mismatch: Mismatch) -> None:
+        self.mismatch_count += 1
+        if len(self.mismatches) < MISMATCHES_SHOWN:
+            self.mismatches.append(mismatch)
 
     def differs(self, kind: str) -> bool:
         return self.ours[kind] != self.theirs[kind]
@@ -71,87 +87,201 @@ def _theirs_amount(record, ours: Decimal, field_name: str) -> tuple[Decimal | No
     return ours, ""
 
 
-def reconcile(firm_id: int, start: date, end: date, client_id: int | None = None):
-    """Totals per client for rows dated within [start, end], with every mismatch.
+@dataclass
+class Report:
+    """One page of clients with their totals; `has_next` when more clients follow."""
 
-    Returns:
-        [ClientTotals] for clients with any row in the period, by name.
-    """
-    clients: dict[int, ClientTotals] = {}
+    rows: list[ClientTotals]
+    page: int
+    has_next: bool
 
-    def totals_of(client) -> ClientTotals:
-        return clients.setdefault(client.id, ClientTotals(client))
 
-    invoices = db.select(Invoice).where(
-        Invoice.firm_id == firm_id, Invoice.issue_date.between(start, end)
+@dataclass(frozen=True)
+class Period:
+    firm_id: int
+    start: date
+    end: date
+
+
+def _plain(model):
+    """In QuickBooks as it is here: Synced, and nothing flagged from QuickBooks' side."""
+    return and_(model.qbo_status == SyncStatus.SYNCED, model.qbo_remote_state.is_(None))
+
+
+def _balance_differs():
+    return Invoice.qbo_balance.is_not(None) & (Invoice.qbo_balance != Invoice.balance)
+
+
+def _rows_in_period(period: Period, client_ids, *, mismatched_only: bool = False):
+    """(model, query) for the invoices, payments and refunds of `client_ids` in the period;
+    `client_ids` may be a column (correlated) or a list of ids."""
+    refund_client = Payment.client_id
+    queries = (
+        (Invoice, Invoice.client_id, Invoice.issue_date),
+        (Payment, Payment.client_id, Payment.received_on),
+        (Refund, refund_client, Refund.refunded_on),
     )
-    payments = db.select(Payment).where(
-        Payment.firm_id == firm_id, Payment.received_on.between(start, end)
-    )
-    refunds = (
-        db.select(Refund)
-        .join(Payment, Refund.payment_id == Payment.id)
-        .where(Refund.firm_id == firm_id, Refund.refunded_on.between(start, end))
-    )
+    for model, client_column, day_column in queries:
+        query = select(model).where(
+            model.firm_id == period.firm_id, day_column.between(period.start, period.end)
+        )
+        if model is Refund:
+            query = query.join(Payment, Refund.payment_id == Payment.id)
+        if isinstance(client_ids, list):
+            query = query.where(client_column.in_(client_ids))
+        else:
+            query = query.where(client_column == client_ids)
+        if mismatched_only:
+            unsettled = ~_plain(model)
+            query = query.where(
+                or_(unsettled, _balance_differs()) if model is Invoice else unsettled
+            )
+        yield model, client_column, day_column, query
+
+
+def page_of_clients(
+    period: Period,
+    page: int,
+    search: str = "",
+    client_id: int | None = None,
+    mismatched_only: bool = False,
+    dialect: str = "sqlite",
+) -> tuple[list[ClientAccount], bool]:
+    """The clients with any row in the period (or any mismatch), by name, `page` of them."""
+    query = select(ClientAccount).where(ClientAccount.firm_id == period.firm_id)
     if client_id is not None:
-        invoices = invoices.where(Invoice.client_id == client_id)
-        payments = payments.where(Payment.client_id == client_id)
-        refunds = refunds.where(Payment.client_id == client_id)
+        query = query.where(ClientAccount.id == client_id)
+    if search:
+        query = query.where(client_name_contains(ClientAccount.id, period.firm_id, search, dialect))
+    having = [
+        exists(rows.with_only_columns(model.id))
+        for model, _client, _day, rows in _rows_in_period(
+            period, ClientAccount.id, mismatched_only=mismatched_only
+        )
+    ]
+    query = query.where(or_(*having)).order_by(
+        func.lower(ClientAccount.display_name), ClientAccount.id
+    )
+    found = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
-    for invoice in db.session.execute(invoices.options(joinedload(Invoice.client))).scalars():
-        row = totals_of(invoice.client)
+
+def reconcile(
+    firm_id: int,
+    start: date,
+    end: date,
+    client_id: int | None = None,
+    *,
+    search: str = "",
+    mismatched_only: bool = False,
+    page: int = 1,
+    dialect: str = "sqlite",
+) -> Report:
+    """Totals per client for rows dated within [start, end], with their mismatches, one page of
+    clients (by name) at a time."""
+    period = Period(firm_id, start, end)
+    clients, has_next = page_of_clients(period, page, search, client_id, mismatched_only, dialect)
+    totals = {client.id: ClientTotals(client) for client in clients}
+    ids = list(totals)
+    if ids:
+        _add_plain_sums(period, ids, totals)
+        _add_the_others(period, ids, totals)
+    return Report(list(totals.values()), page, has_next)
+
+
+def _add_plain_sums(period: Period, ids: list[int], totals: dict[int, ClientTotals]) -> None:
+    """Every row's amount on our side, and the plain rows' on QuickBooks' side, summed by the
+    database per client."""
+    sums = {"invoices": Invoice.total, "payments": Payment.amount, "refunds": Refund.amount}
+    for (model, client_column, _day, rows), kind in zip(
+        _rows_in_period(period, ids), sums, strict=True
+    ):
+        plain = _plain(model)
+        columns = [
+            client_column,
+            func.sum(sums[kind]),
+            func.sum(case((plain, sums[kind]), else_=ZERO)),
+        ]
+        if model is Invoice:
+            their_balance = func.coalesce(Invoice.qbo_balance, Invoice.balance)
+            columns += [
+                func.sum(Invoice.balance),
+                func.sum(case((plain, their_balance), else_=ZERO)),
+            ]
+        for client_id, ours, theirs, *balances in db.session.execute(
+            rows.with_only_columns(*columns).group_by(client_column)
+        ):
+            row = totals[client_id]
+            row.ours[kind] += _cents(ours)
+            row.theirs[kind] += _cents(theirs)
+            if balances:
+                row.ours["open_balance"] += _cents(balances[0])
+                row.theirs["open_balance"] += _cents(balances[1])
+
+
+def _cents(total) -> Decimal:
+    """A database sum as money (SQLite may hand back a float)."""
+    return Decimal(str(total or 0)).quantize(CENT)
+
+
+def _add_the_others(period: Period, ids: list[int], totals: dict[int, ClientTotals]) -> None:
+    """The rows that are not plainly in QuickBooks: what QuickBooks holds for each, and why."""
+    # Sorted here, not by ORDER BY: SQLite would then walk the firm's date index over the whole
+    # period (140 ms) instead of reading the page's clients' rows by client (6 ms).
+    invoices, payments, refunds = (
+        query for _model, _client, _day, query in _rows_in_period(period, ids, mismatched_only=True)
+    )
+    payments = payments.options(joinedload(Payment.invoice))
+    refunds = refunds.options(joinedload(Refund.payment))
+    by_date = {
+        "invoice": lambda invoice: (invoice.issue_date, invoice.id),
+        "payment": lambda payment: (payment.received_on, payment.id),
+        "refund": lambda refund: (refund.refunded_on, refund.id),
+    }
+    for invoice in sorted(db.session.scalars(invoices), key=by_date["invoice"]):
+        row = totals[invoice.client_id]
         theirs, reason = _theirs_amount(invoice, invoice.total, "total")
-        row.ours["invoices"] += invoice.total
-        row.ours["open_balance"] += invoice.balance
-        row.theirs["invoices"] += theirs or ZERO
-        their_balance = invoice.qbo_balance if invoice.qbo_balance is not None else invoice.balance
-        if theirs is None:
-            their_balance = ZERO
-        row.theirs["open_balance"] += their_balance
+        if invoice.qbo_status is SyncStatus.SYNCED and invoice.qbo_remote_state is None:
+            theirs = None  # plain, already summed: only its open balance differs
+        else:
+            row.theirs["invoices"] += theirs or ZERO
+            if theirs is not None:
+                row.theirs["open_balance"] += (
+                    invoice.qbo_balance if invoice.qbo_balance is not None else invoice.balance
+                )
         if reason:
-            row.mismatches.append(
+            row.add_mismatch(
                 Mismatch("invoice", invoice, invoice.number, invoice.total, theirs, reason)
             )
-        elif their_balance != invoice.balance:
-            row.mismatches.append(
+        else:
+            row.add_mismatch(
                 Mismatch(
                     "invoice",
                     invoice,
                     _("%(number)s open balance", number=invoice.number),
                     invoice.balance,
-                    their_balance,
+                    invoice.qbo_balance,
                     _("Open balance differs in QuickBooks"),
                 )
             )
-    for payment in db.session.execute(
-        payments.options(joinedload(Payment.client), joinedload(Payment.invoice))
-    ).scalars():
-        row = totals_of(payment.client)
+    for payment in sorted(db.session.scalars(payments).unique(), key=by_date["payment"]):
+        row = totals[payment.client_id]
         theirs, reason = _theirs_amount(payment, payment.amount, "amount")
-        row.ours["payments"] += payment.amount
         row.theirs["payments"] += theirs or ZERO
-        if reason:
-            what = _(
-                "Payment of %(amount)s on %(date)s for %(number)s",
-                amount=amount(payment.amount),
-                date=day(payment.received_on),
-                number=payment.invoice.number,
-            )
-            row.mismatches.append(
-                Mismatch("payment", payment, what, payment.amount, theirs, reason)
-            )
-    for refund in db.session.execute(
-        refunds.options(joinedload(Refund.payment).joinedload(Payment.client))
-    ).scalars():
-        row = totals_of(refund.payment.client)
+        what = _(
+            "Payment of %(amount)s on %(date)s for %(number)s",
+            amount=amount(payment.amount),
+            date=day(payment.received_on),
+            number=payment.invoice.number,
+        )
+        row.add_mismatch(Mismatch("payment", payment, what, payment.amount, theirs, reason))
+    for refund in sorted(db.session.scalars(refunds).unique(), key=by_date["refund"]):
+        row = totals[refund.payment.client_id]
         theirs, reason = _theirs_amount(refund, refund.amount, "amount")
-        row.ours["refunds"] += refund.amount
         row.theirs["refunds"] += theirs or ZERO
-        if reason:
-            what = _(
-                "Refund of %(amount)s on %(date)s",
-                amount=amount(refund.amount),
-                date=day(refund.refunded_on),
-            )
-            row.mismatches.append(Mismatch("refund", refund, what, refund.amount, theirs, reason))
-    return sorted(clients.values(), key=lambda totals: totals.client.display_name.lower())
+        what = _(
+            "Refund of %(amount)s on %(date)s",
+            amount=amount(refund.amount),
+            date=day(refund.refunded_on),
+        )
+        row.add_mismatch(Mismatch("refund", refund, what, refund.amount, theirs, reason))

@@ -14,14 +14,15 @@ from ..auth.views import require_manager
 from ..extensions import db
 from ..htmx import is_fragment_request, toast
 from ..i18n import translated
-from ..models import SYNCED_MODELS, ClientAccount, SyncStatus
+from ..models import SYNCED_MODELS, SyncStatus
 from ..quickbooks.keep_ours import request_keep_ours
 from ..quickbooks.sync import SyncNotAllowed
-from ..scoping import get_or_404, parse_id
+from ..scoping import MAX_ID, get_or_404, parse_id
+from ..synced_lists.query_args import search_term
 from . import bp
 from .attention import attention_counts
 from .resolve import CannotResolve, can_take_theirs, keep_here, take_theirs
-from .totals import KINDS, LABELS, reconcile
+from .totals import KINDS, LABELS, MISMATCHES_SHOWN, reconcile
 
 
 @bp.app_template_global("take_allowed")
@@ -62,26 +63,41 @@ def index():
         end_error = _("The end is before the start.")
         start, end = end, start
     client_id = parse_id(request.args.get("client_id", ""))
-    clients = db.session.execute(
-        db.select(ClientAccount.id, ClientAccount.display_name)
-        .where(ClientAccount.firm_id == current_user.firm_id)
-        .order_by(ClientAccount.display_name)
-    ).all()
-    if client_id is not None and client_id not in {c.id for c in clients}:
+    if client_id is not None and not 0 < client_id <= MAX_ID:
         client_id = None
-    rows = reconcile(current_user.firm_id, start, end, client_id)
+    search = search_term()
+    mismatched_only = request.args.get("mismatches") == "1"
+    page = min(parse_id(request.args.get("page", "")) or 1, MAX_PAGE)
+    report = reconcile(
+        current_user.firm_id,
+        start,
+        end,
+        client_id,
+        search=search,
+        mismatched_only=mismatched_only,
+        page=page,
+        dialect=db.engine.dialect.name,
+    )
+    args = {"start": start.isoformat(), "end": end.isoformat(), "q": search or None}
+    args |= {"mismatches": "1" if mismatched_only else None, "client_id": client_id}
     return render_template(
         "reconciliation/index.html",
-        rows=rows,
+        report=report,
+        rows=report.rows,
         kinds=KINDS,
         labels=LABELS,
         start=start,
         end=end,
         errors={"start": start_error, "end": end_error},
-        clients=clients,
-        client_id=client_id,
+        search=search,
+        mismatched_only=mismatched_only,
+        args={key: value for key, value in args.items() if value is not None},
+        shown=MISMATCHES_SHOWN,
         attention=attention_counts(current_user.firm_id),
     )
+
+
+MAX_PAGE = 100_000  # a page number past every firm's clients, and within what OFFSET takes
 
 
 def _record(record_type: str, record_id: int):
