@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import String, cast, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import SYNCED_MODELS, RemoteState, SyncStatus
@@ -14,22 +14,29 @@ def attention_counts(firm_id: int) -> dict[str, int]:
     """{"failed", "changed", "deleted", "total"} over every synced list of the firm.
 
     Deleted counts what QuickBooks deleted, voided or merged away; "changed" also counts
-    customers made inactive there. Two small queries per list, each answered from an index on
-    (firm, status) or (firm, QuickBooks' side), so every page can afford them at 100,000 rows.
+    customers made inactive there. Two small counts per list, each answered from an index on
+    (firm, status) or (firm, QuickBooks' side), so every page can afford them at 100,000 rows;
+    sent as one statement, since the top bar asks on every page and each round trip to
+    PostgreSQL costs about a millisecond.
     """
-    counts = {"failed": 0, "changed": 0, "deleted": 0}
+    parts = []
     for model in SYNCED_MODELS.values():
-        counts["failed"] += db.session.scalar(
-            db.select(func.count()).where(
+        parts.append(
+            select(literal("failed"), func.count()).where(
                 model.firm_id == firm_id, model.qbo_status == SyncStatus.FAILED
             )
         )
-        by_state = db.session.execute(
-            db.select(model.qbo_remote_state, func.count())
+        state = cast(model.qbo_remote_state, String(16))  # the value stored, e.g. "deleted"
+        parts.append(
+            select(state, func.count())
             .where(model.firm_id == firm_id, model.qbo_remote_state.is_not(None))
             .group_by(model.qbo_remote_state)
         )
-        for state, count in by_state:
-            counts["deleted" if state in GONE else "changed"] += count
+    counts = {"failed": 0, "changed": 0, "deleted": 0}
+    for key, count in db.session.execute(union_all(*parts)):
+        if key == "failed":
+            counts["failed"] += count
+        else:
+            counts["deleted" if RemoteState(key) in GONE else "changed"] += count
     counts["total"] = sum(counts.values())
     return counts
