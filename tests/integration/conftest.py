@@ -3,9 +3,10 @@
 import pytest
 import requests
 
+from tests.support.qbo import committed
 from webapp.extensions import db
 from webapp.models import SyncStatus
-from webapp.quickbooks.sync import request_sync
+from webapp.quickbooks.sync import SyncStart, request_sync
 
 
 @pytest.fixture
@@ -93,3 +94,27 @@ def synced_payment(qbo_firm, synced_invoice, make, run_jobs):
     run_jobs()
     assert payment.qbo_status is SyncStatus.SYNCED
     return payment
+
+
+@pytest.fixture
+def sync(run_jobs):
+    """sync(record, user): Sync from the row menu, then run the job; the row is returned."""
+
+    def do(record, user):
+        assert committed(request_sync(record, user)) is SyncStart.STARTED
+        assert record.qbo_status is SyncStatus.SYNCING
+        run_jobs()
+        return record
+
+    return do
+
+
+@pytest.fixture
+def books(qbo_firm, make):
+    """A client, an invoice and a manual payment of the connected firm, none synced yet."""
+    firm = qbo_firm.firm
+    client = make.client(firm, display_name="Acme Dental LLC", email="ap@acme.test")
+    invoice = make.invoice(client, amount="450.00")
+    payment = make.payment(invoice, amount="450.00", sync_requested=True)
+    db.session.commit()
+    return client, invoice, payment

@@ -6,48 +6,19 @@ from decimal import Decimal
 import pytest
 import requests
 
+from tests.support.qbo import committed, qbo_api
 from webapp.extensions import db
 from webapp.models import Payment, PaymentSource, SyncEvent, SyncReason, SyncStatus
-from webapp.quickbooks import mapping
 from webapp.quickbooks.state import SyncAction, start
 from webapp.quickbooks.sync import (
     SyncNotAllowed,
     SyncStart,
     enqueue_row_job,
     request_sync,
-    request_unsync,
     sync_after_create,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def committed(requested):
-    """What a sync request did, known once the commit that sends its job went through."""
-    db.session.commit()
-    return requested.outcome
-
-
-@pytest.fixture
-def sync(run_jobs):
-    def do(record, user):
-        assert committed(request_sync(record, user)) is SyncStart.STARTED
-        assert record.qbo_status is SyncStatus.SYNCING
-        run_jobs()
-        return record
-
-    return do
-
-
-@pytest.fixture
-def books(qbo_firm, make):
-    """A client, an invoice and a manual payment of the connected firm, none synced yet."""
-    firm = qbo_firm.firm
-    client = make.client(firm, display_name="Acme Dental LLC", email="ap@acme.test")
-    invoice = make.invoice(client, amount="450.00")
-    payment = make.payment(invoice, amount="450.00", sync_requested=True)
-    db.session.commit()
-    return client, invoice, payment
 
 
 def test_client_becomes_a_qbo_customer(qbo_firm, books, sync):
@@ -63,15 +34,8 @@ def test_client_becomes_a_qbo_customer(qbo_firm, books, sync):
     assert [(e.action, e.outcome) for e in events] == [("sync", "queued"), ("sync", "synced")]
 
 
-def _api(qbo_firm):
-    tokens = qbo_firm.emulator.control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
-    base = f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}"
-    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
-    return base, headers
-
-
 def test_client_links_an_existing_customer_with_the_same_name(qbo_firm, books, sync):
-    base, headers = _api(qbo_firm)
+    base, headers = qbo_api(qbo_firm)
     made = requests.post(
         f"{base}/customer", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
     ).json()["Customer"]
@@ -83,7 +47,7 @@ def test_client_links_an_existing_customer_with_the_same_name(qbo_firm, books, s
 
 
 def test_a_vendor_with_the_same_name_fails_with_what_to_do(qbo_firm, books, sync):
-    base, headers = _api(qbo_firm)
+    base, headers = qbo_api(qbo_firm)
     requests.post(
         f"{base}/vendor", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
     )
@@ -229,7 +193,7 @@ def test_an_inactive_deposit_account_fails_with_a_reason_that_says_so(
         "/settings/integrations/quickbooks/deposit",
         data={"deposit_account_enabled": "y", "deposit_account": "36"},
     )
-    base, headers = _api(qbo_firm)
+    base, headers = qbo_api(qbo_firm)
     savings = requests.get(f"{base}/account/36", headers=headers, timeout=5).json()["Account"]
     requests.post(
         f"{base}/account",
@@ -262,139 +226,8 @@ def test_refund_becomes_a_refund_receipt_from_the_payments_deposit_account(
     assert receipt["CustomerRef"]["value"] == client.qbo_id
 
 
-def test_unsync_payment_deletes_its_refunds_then_the_payment(qbo_firm, books, sync, make, run_jobs):
-    client, _, payment = books
-    sync(client, qbo_firm.user)
-    sync(payment, qbo_firm.user)
-    refunds = [make.refund(payment, "20.00"), make.refund(payment, "30.00")]
-    db.session.commit()
-    for refund in refunds:
-        sync(refund, qbo_firm.user)
-    generation = payment.qbo_sync_generation
-    assert committed(request_unsync(payment, qbo_firm.user)) is SyncStart.STARTED
-    assert payment.qbo_status is SyncStatus.UNSYNCING
-    run_jobs()
-    assert qbo_firm.entities("RefundReceipt") == []
-    assert qbo_firm.entities("Payment") == []
-    assert payment.qbo_status is SyncStatus.NOT_SYNCED and payment.qbo_id is None
-    assert payment.qbo_sync_generation == generation + 1
-    assert all(r.qbo_status is SyncStatus.NOT_SYNCED and r.qbo_id is None for r in refunds)
-    deletes = [
-        r["requestid"].split("-")[2]  # lb-<firm>-<type>-...
-        for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
-        if "-del" in (r["requestid"] or "")
-    ]
-    assert deletes == ["refund", "refund", "payment"]  # the refunds first, then the payment
-    # Syncing again creates a new QBO payment (a fresh requestid), not a replay of the deleted one.
-    sync(payment, qbo_firm.user)
-    assert payment.qbo_status is SyncStatus.SYNCED
-    assert len(qbo_firm.entities("Payment")) == 1
-
-
-def test_unsync_client_unlinks_its_invoices_and_deletes_no_customer(
-    qbo_firm, books, sync, run_jobs
-):
-    client, invoice, _ = books
-    sync(client, qbo_firm.user)
-    sync(invoice, qbo_firm.user)
-    request_unsync(client, qbo_firm.user)
-    run_jobs()
-    assert client.qbo_status is SyncStatus.NOT_SYNCED
-    assert invoice.qbo_status is SyncStatus.NOT_SYNCED and invoice.qbo_id is None
-    assert len(qbo_firm.entities("Customer")) == 1
-    assert len(qbo_firm.entities("Invoice")) == 1
-    # Syncing again links the same customer and invoice instead of duplicating them.
-    sync(client, qbo_firm.user)
-    sync(invoice, qbo_firm.user)
-    assert len(qbo_firm.entities("Customer")) == 1
-    assert len(qbo_firm.entities("Invoice")) == 1
-
-
-def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
-    qbo_firm, books, sync, run_jobs, monkeypatch
-):
-    from webapp.quickbooks.client import QboClient
-
-    client, _, payment = books
-    sync(client, qbo_firm.user)
-    sync(payment, qbo_firm.user)
-    base, headers = _api(qbo_firm)
-    original_read = QboClient.read
-    edited = []
-
-    def read_then_someone_edits(self, entity, entity_id):
-        current = original_read(self, entity, entity_id)
-        if entity == "Payment" and not edited:
-            # Someone edits the payment in QuickBooks between our read and our delete.
-            edited.append(True)
-            requests.post(
-                f"{base}/payment",
-                json={
-                    "Id": entity_id,
-                    "SyncToken": current["SyncToken"],
-                    "sparse": True,
-                    "PrivateNote": "edited",
-                },
-                headers=headers,
-                timeout=5,
-            ).raise_for_status()
-        return current
-
-    monkeypatch.setattr(QboClient, "read", read_then_someone_edits)
-    request_unsync(payment, qbo_firm.user)
-    run_jobs()
-    assert edited == [True]
-    assert payment.qbo_status is SyncStatus.NOT_SYNCED
-    assert qbo_firm.entities("Payment") == []
-    deletes = [
-        (r["requestid"], r["status"])
-        for r in qbo_firm.emulator.control.requests(qbo_firm.realm_id)
-        if (r["requestid"] or "").startswith(
-            f"lb-{mapping.firm_namespace(qbo_firm.firm)}-payment-{payment.id}-g0-del"
-        )
-    ]
-    assert [status for _, status in deletes] == [400, 200]  # 5010 stale, then the retry
-
-
-def test_unsync_payment_waits_for_a_refund_still_syncing(
-    qbo_firm, books, sync, make, run_jobs, client
-):
-    from webapp.quickbooks import jobs
-
-    account, _, payment = books
-    sync(account, qbo_firm.user)
-    sync(payment, qbo_firm.user)
-    refund = make.refund(payment, "25.00")
-    db.session.commit()
-    assert (
-        committed(request_sync(refund, qbo_firm.user)) is SyncStart.STARTED
-    )  # its job is queued, not yet run
-    assert committed(request_unsync(payment, qbo_firm.user)) is SyncStart.STARTED
-    # The unsync job runs first (as a second worker would) and must not delete the payment
-    # from under the refund's job, which would then book a receipt for a payment QBO lost.
-    jobs.run_unsync("payment", payment.id, qbo_firm.user_id)
-    db.session.expire_all()
-    assert payment.qbo_status is SyncStatus.SYNCED
-    assert payment.qbo_message == (
-        "Unsync failed: A refund of this payment is still being synced. "
-        "Unsync again when it is done."
-    )
-    assert len(qbo_firm.entities("Payment")) == 1
-    row = client.get(
-        f"/billing/payments/{payment.id}/row", headers={"HX-Request": "true"}
-    ).get_data(as_text=True)
-    assert "Unsync failed: A refund of this payment is still being synced." in row
-    run_jobs()  # the refund's job, then the unsync queued behind it (its row is no longer pending)
-    assert refund.qbo_status is SyncStatus.SYNCED
-    assert committed(request_unsync(payment, qbo_firm.user)) is SyncStart.STARTED
-    run_jobs()
-    assert payment.qbo_status is SyncStatus.NOT_SYNCED
-    assert refund.qbo_status is SyncStatus.NOT_SYNCED
-    assert qbo_firm.entities("RefundReceipt") == [] and qbo_firm.entities("Payment") == []
-
-
 def test_after_fixing_a_name_clash_in_quickbooks_sync_again_goes_through(qbo_firm, books, sync):
-    base, headers = _api(qbo_firm)
+    base, headers = qbo_api(qbo_firm)
     vendor = requests.post(
         f"{base}/vendor", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
     ).json()["Vendor"]
