@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -211,15 +213,23 @@ class _LeaseKeeper:
 _leases = _LeaseKeeper()
 
 
-def lease(redis: Redis, key: str, seconds: int) -> Lock:
-    """A lock that `keep_alive` renews while its holder lives."""
-    # Not thread-local: the keeper's thread renews it with the token the job's thread took.
-    return redis.lock(key, timeout=seconds, blocking=False, thread_local=False)
+@contextmanager
+def held_lease(key: str, seconds: int) -> Iterator[bool]:
+    """Hold the lease `key` for the block, renewed while this process lives.
 
-
-def keep_alive(lock: Lock) -> None:
+    Yields False, holding nothing, when another process holds it. Not thread-local: the keeper's
+    thread renews it with the token the job's thread took.
+    """
+    lock = get_redis().lock(key, timeout=seconds, blocking=False, thread_local=False)
+    if not lock.acquire(blocking=False):
+        yield False
+        return
     _leases.keep(lock)
-
-
-def let_go(lock: Lock) -> None:
-    _leases.drop(lock)
+    try:
+        yield True
+    finally:
+        _leases.drop(lock)
+        try:
+            lock.release()
+        except Exception:
+            log.warning("the lease %s expired before it was released", key)

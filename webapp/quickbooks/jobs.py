@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..i18n import N_
 from ..models import SYNCED_MODELS, Firm, SyncReason, User, utcnow
-from ..queue import get_redis, keep_alive, lease, let_go
+from ..queue import held_lease
 from . import handlers
 from .accounts import refresh_company_cache
 from .context import job_app_context, open_job_context
@@ -81,21 +81,12 @@ def _run(action: SyncAction, record_type: str, record_id: int, user_id) -> str:
         return "skipped: the row is no longer pending"
     # One job per row at a time, even if the sweeper re-enqueued a job that is still running.
     # A lease: renewed while this process lives, gone within seconds when it is killed.
-    lock = lease(
-        get_redis(), row_lock_key(record_type, record_id), current_app.config["JOB_LEASE_SECONDS"]
-    )
-    if not lock.acquire(blocking=False):
-        db.session.rollback()
-        return "skipped: another job holds the row"
-    keep_alive(lock)
-    try:
+    seconds = current_app.config["JOB_LEASE_SECONDS"]
+    with held_lease(row_lock_key(record_type, record_id), seconds) as held:
+        if not held:
+            db.session.rollback()
+            return "skipped: another job holds the row"
         return _attempt(action, record, user_id)
-    finally:
-        let_go(lock)
-        try:
-            lock.release()
-        except Exception:
-            log.warning("row lock for %s %s expired before release", record_type, record_id)
 
 
 def _attempt(action: SyncAction, record, user_id) -> str:

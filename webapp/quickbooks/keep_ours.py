@@ -29,7 +29,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..queue import AfterCommitJob, enqueue_after_commit, get_redis, keep_alive, lease, let_go
+from ..queue import AfterCommitJob, enqueue_after_commit, held_lease
 from . import handlers, mapping
 from .context import job_app_context, open_job_context
 from .differences import qbo_time
@@ -208,23 +208,12 @@ def run_keep_ours(
             db.session.rollback()
             return "skipped: the row is no longer pending"
         # The same lease a sync job holds: one job per row, freed within seconds if killed.
-        lock = lease(
-            get_redis(),
-            row_lock_key(record_type, record_id),
-            current_app.config["JOB_LEASE_SECONDS"],
-        )
-        if not lock.acquire(blocking=False):
-            db.session.rollback()
-            return "skipped: another job holds the row"
-        keep_alive(lock)
-        try:
+        seconds = current_app.config["JOB_LEASE_SECONDS"]
+        with held_lease(row_lock_key(record_type, record_id), seconds) as held:
+            if not held:
+                db.session.rollback()
+                return "skipped: another job holds the row"
             return _attempt(record, user_id, action)
-        finally:
-            let_go(lock)
-            try:
-                lock.release()
-            except Exception:
-                log.warning("row lock for %s %s expired before release", record_type, record_id)
 
 
 def _attempt(record, user_id, action: str) -> str:
