@@ -20,6 +20,7 @@ from . import handlers, mapping
 from .batch import batch_id, query_in, send_items
 from .client import quote
 from .errors import Blocked, DependencyBusy, QboFault
+from .handlers import in_this_company
 from .preflight import CLIENT_FIRST
 from .state import SyncAction, fail_row, mark_synced, mark_unsynced
 
@@ -28,12 +29,16 @@ PAYMENT_FIRST = N_("Sync the payment first")
 SYNC, UNSYNC = SyncAction.SYNC, SyncAction.UNSYNC
 
 
-def _in_this_company(record, ctx) -> bool:
-    return (
-        record.qbo_status is SyncStatus.SYNCED
-        and record.qbo_id is not None
-        and record.qbo_realm_id == ctx.realm_id
-    )
+def _sendable(ctx, rows: list, first_needed) -> list:
+    """The rows QuickBooks can take now; each other one fails with `first_needed(row)`, the
+    Blocked that says what to sync first."""
+    ready = []
+    for row in rows:
+        if blocked := first_needed(row):
+            fail_row(row, SYNC, ctx.user, blocked)
+        else:
+            ready.append(row)
+    return ready
 
 
 # Sync, one function per kind ---------------------------------------------------------------------
@@ -80,12 +85,12 @@ def sync_clients(ctx, clients: list[ClientAccount]) -> list:
 
 
 def sync_invoices(ctx, invoices: list[Invoice]) -> list:
-    ready = []
-    for invoice in invoices:
-        if _in_this_company(invoice.client, ctx):
-            ready.append(invoice)
-        else:
-            fail_row(invoice, SYNC, ctx.user, Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST))
+    def first_needed(invoice):
+        if not in_this_company(invoice.client, ctx):
+            return Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
+        return None
+
+    ready = _sendable(ctx, invoices, first_needed)
     if not ready:
         return []
     found = {}
@@ -138,17 +143,14 @@ def _applied_payments(ctx, invoice_ids) -> dict[str, list[dict]]:
 
 
 def sync_payments(ctx, payments: list[Payment]) -> list:
-    ready = []
-    for payment in payments:
-        invoice = payment.invoice
-        if not _in_this_company(invoice.client, ctx):
-            blocked = Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
-        elif not _in_this_company(invoice, ctx):
-            blocked = Blocked(SyncReason.INVOICE_NOT_SYNCED, INVOICE_FIRST)
-        else:
-            ready.append(payment)
-            continue
-        fail_row(payment, SYNC, ctx.user, blocked)
+    def first_needed(payment):
+        if not in_this_company(payment.invoice.client, ctx):
+            return Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
+        if not in_this_company(payment.invoice, ctx):
+            return Blocked(SyncReason.INVOICE_NOT_SYNCED, INVOICE_FIRST)
+        return None
+
+    ready = _sendable(ctx, payments, first_needed)
     if not ready:
         return []
     account_id, account_name = handlers.deposit_account(ctx)
@@ -214,12 +216,12 @@ def sync_payments(ctx, payments: list[Payment]) -> list:
 
 
 def sync_refunds(ctx, refunds: list[Refund]) -> list:
-    ready = []
-    for refund in refunds:
-        if _in_this_company(refund.payment, ctx):
-            ready.append(refund)
-        else:
-            fail_row(refund, SYNC, ctx.user, Blocked(SyncReason.PAYMENT_NOT_SYNCED, PAYMENT_FIRST))
+    def first_needed(refund):
+        if not in_this_company(refund.payment, ctx):
+            return Blocked(SyncReason.PAYMENT_NOT_SYNCED, PAYMENT_FIRST)
+        return None
+
+    ready = _sendable(ctx, refunds, first_needed)
     if not ready:
         return []
     dates = ", ".join(sorted({quote(r.refunded_on.isoformat()) for r in ready}))
@@ -315,7 +317,7 @@ def unsync_payments(ctx, payments: list[Payment]) -> list:
     # Refunds in QBO are deleted first, in their own earlier stage of the run; any left here
     # (synced since) go with their payment, as the one-row unsync does.
     rest = [p for p in payments if p not in busy]
-    refunds = [r for p in rest for r in p.refunds if _in_this_company(r, ctx)]
+    refunds = [r for p in rest for r in p.refunds if in_this_company(r, ctx)]
     unanswered = _delete(
         ctx, "RefundReceipt", refunds, N_("Deleted from QuickBooks with its payment")
     )

@@ -34,7 +34,8 @@ NAME_CLASH = N_(
 )
 
 
-def _in_this_company(record, ctx) -> bool:
+def in_this_company(record, ctx) -> bool:
+    """The row is Synced, and to this company (not to one the firm was connected to before)."""
     return (
         record.qbo_status is SyncStatus.SYNCED
         and record.qbo_id is not None
@@ -150,7 +151,7 @@ def sync_client(ctx, client: ClientAccount) -> None:
 
 def sync_invoice(ctx, invoice: Invoice) -> None:
     client = invoice.client
-    if not _in_this_company(client, ctx):
+    if not in_this_company(client, ctx):
         raise Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
     found = ctx.client.query(
         "Invoice", f"DocNumber = {quote(invoice.number)} AND CustomerRef = {quote(client.qbo_id)}"
@@ -171,9 +172,9 @@ def sync_invoice(ctx, invoice: Invoice) -> None:
 
 def ensure_invoice_synced(ctx, invoice: Invoice) -> None:
     """Sync the payment's invoice inside the payment's job, when its client is in QBO."""
-    if _in_this_company(invoice, ctx):
+    if in_this_company(invoice, ctx):
         return
-    if not _in_this_company(invoice.client, ctx):
+    if not in_this_company(invoice.client, ctx):
         raise Blocked(SyncReason.CLIENT_NOT_SYNCED, CLIENT_FIRST)
     # A Synced invoice lands here when it is linked in another company.
     claimable = (*SYNCABLE_STATUSES, SyncStatus.SYNCED)
@@ -269,7 +270,7 @@ def sync_payment(ctx, payment: Payment) -> None:
 
 def sync_refund(ctx, refund: Refund) -> None:
     payment = refund.payment
-    if not _in_this_company(payment, ctx):
+    if not in_this_company(payment, ctx):
         raise Blocked(SyncReason.PAYMENT_NOT_SYNCED, N_("Sync the payment first"))
     customer_id = payment.invoice.client.qbo_id
     candidates = ctx.client.query(
