@@ -141,26 +141,24 @@ def differences(record_type: str, record_id: int):
 
 @bp.post("/rows/<record_type>/<int:record_id>/take-theirs", endpoint="take_theirs")
 def take_theirs_view(record_type: str, record_id: int):
-    record = _record(record_type, record_id)
-    try:
-        take_theirs(record, current_user._get_current_object())
-    except CannotResolve as refused:
-        db.session.rollback()
-        return _refused(str(refused))
-    db.session.commit()
-    return _row_response(record, _("Took QuickBooks' version."))
+    return _settle(record_type, record_id, take_theirs, _("Took QuickBooks' version."))
 
 
 @bp.post("/rows/<record_type>/<int:record_id>/keep-here", endpoint="keep_here")
 def keep_here_view(record_type: str, record_id: int):
+    return _settle(record_type, record_id, keep_here, _("Kept only in Ledgerbridge."), "info")
+
+
+def _settle(record_type: str, record_id: int, settle, done: str, level: str = "success"):
+    """Settle the row here (resolve.py) and answer with the row and a toast, or the refusal."""
     record = _record(record_type, record_id)
     try:
-        keep_here(record, current_user._get_current_object())
+        settle(record, current_user._get_current_object())
     except CannotResolve as refused:
         db.session.rollback()
         return _refused(str(refused))
     db.session.commit()
-    return _row_response(record, _("Kept only in Ledgerbridge."), "info")
+    return _row_response(record, done, level)
 
 
 @bp.post("/rows/<record_type>/<int:record_id>/keep-ours", endpoint="keep_ours")
