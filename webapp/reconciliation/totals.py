@@ -264,24 +264,30 @@ def _add_the_others(period: Period, ids: list[int], totals: dict[int, ClientTota
                     _("Open balance differs in QuickBooks"),
                 )
             )
-    for payment in sorted(db.session.scalars(payments).unique(), key=by_date["payment"]):
-        row = totals[payment.client_id]
-        theirs, reason = _theirs_amount(payment, payment.amount, "amount")
-        row.theirs["payments"] += theirs or ZERO
-        what = _(
-            "Payment of %(amount)s on %(date)s for %(number)s",
-            amount=amount(payment.amount),
-            date=day(payment.received_on),
-            number=payment.invoice.number,
-        )
-        row.add_mismatch(Mismatch("payment", payment, what, payment.amount, theirs, reason))
-    for refund in sorted(db.session.scalars(refunds).unique(), key=by_date["refund"]):
-        row = totals[refund.payment.client_id]
-        theirs, reason = _theirs_amount(refund, refund.amount, "amount")
-        row.theirs["refunds"] += theirs or ZERO
-        what = _(
-            "Refund of %(amount)s on %(date)s",
-            amount=amount(refund.amount),
-            date=day(refund.refunded_on),
-        )
-        row.add_mismatch(Mismatch("refund", refund, what, refund.amount, theirs, reason))
+    moves = (
+        (payments, "payment", lambda payment: payment.client_id, _payment_words),
+        (refunds, "refund", lambda refund: refund.payment.client_id, _refund_words),
+    )
+    for query, kind, client_of, words in moves:
+        for record in sorted(db.session.scalars(query).unique(), key=by_date[kind]):
+            row = totals[client_of(record)]
+            theirs, reason = _theirs_amount(record, record.amount, "amount")
+            row.theirs[f"{kind}s"] += theirs or ZERO
+            row.add_mismatch(Mismatch(kind, record, words(record), record.amount, theirs, reason))
+
+
+def _payment_words(payment: Payment) -> str:
+    return _(
+        "Payment of %(amount)s on %(date)s for %(number)s",
+        amount=amount(payment.amount),
+        date=day(payment.received_on),
+        number=payment.invoice.number,
+    )
+
+
+def _refund_words(refund: Refund) -> str:
+    return _(
+        "Refund of %(amount)s on %(date)s",
+        amount=amount(refund.amount),
+        date=day(refund.refunded_on),
+    )
