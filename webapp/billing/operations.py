@@ -189,9 +189,7 @@ def record_payment(
         AmountTooLarge: the amount is above the invoice's open balance.
         ValueError: the amount is not above zero.
     """
-    amount = Decimal(amount)
-    if amount <= 0 or amount != money(amount):
-        raise ValueError(N_("The amount must be more than 0, with at most two decimals."))
+    amount = _positive_cents(amount)
     _lock(Invoice, invoice.id)
     if amount > invoice.balance:
         raise AmountTooLarge(invoice.balance)
@@ -214,6 +212,14 @@ def record_payment(
     return payment
 
 
+def _positive_cents(amount) -> Decimal:
+    """The amount of a payment or refund, or ValueError: above zero, in whole cents."""
+    amount = Decimal(amount)
+    if amount <= 0 or amount != money(amount):
+        raise ValueError(N_("The amount must be more than 0, with at most two decimals."))
+    return amount
+
+
 def refund_payment(
     payment: Payment,
     *,
@@ -228,9 +234,7 @@ def refund_payment(
         AmountTooLarge: the amount is above what is left to refund on the payment.
         ValueError: the amount is not above zero.
     """
-    amount = Decimal(amount)
-    if amount <= 0 or amount != money(amount):
-        raise ValueError(N_("The amount must be more than 0, with at most two decimals."))
+    amount = _positive_cents(amount)
     _lock(Payment, payment.id)
     if amount > payment.refundable_amount:
         raise AmountTooLarge(payment.refundable_amount)
