@@ -196,6 +196,11 @@ def moment(value: datetime | None) -> str:
     return f"{day(value)} {clock(value)}" if value else ""
 
 
+def money_element(value: Decimal | int | None) -> Markup:
+    """`amount` in the <span class="money"> every table and dialog shows money in."""
+    return Markup(f'<span class="money">{escape(amount(value))}</span>')
+
+
 def amount(value: Decimal | int | None) -> str:
     """Money with two decimals and the locale's separators: "1,234.56" / "1.234,56"."""
     return _request_formats().amount(value or 0)
@@ -265,6 +270,7 @@ def init_i18n(app: Flask) -> None:
         clock=clock,
         moment=moment,
         amount=amount,
+        money=money_element,
         number=format_number,
     )
     app.jinja_env.globals.update(get_locale=get_locale, time_zone_label=time_zone_label)
