@@ -167,6 +167,16 @@ def test_row_menu_follows_the_status(client, make, user, status, present, absent
         assert f'name="watch" value="{acme.id}:{status.value}"' in row
 
 
+def test_a_name_with_markup_is_text_in_the_row_menu_too(client, make, user, connected):
+    """The row menu is built in Python (webapp/row_menus.py): every value in it is escaped."""
+    odd = make.synced(make.client(user.firm, display_name='O"Brien <b>&</b> Sons'))
+    db.session.commit()
+    row = row_html(client.get("/clients/").get_data(as_text=True), odd.id)
+    assert "<b>" not in row
+    assert 'title="More actions for O&#34;Brien &lt;b&gt;&amp;&lt;/b&gt; Sons"' in row
+    assert "Unsync O&#34;Brien &lt;b&gt;&amp;&lt;/b&gt; Sons from QuickBooks?" in row
+
+
 def test_unsync_asks_for_confirmation(client, make, user, connected):
     acme = make.synced(make.client(user.firm))
     db.session.commit()

@@ -70,8 +70,8 @@ def menu_item(
 def sync_items(
     kit, record, sync_label: str, unsync_label: str | None = None, unsync_confirm: str | None = None
 ) -> Markup:
-    """ "Sync … to QuickBooks" or "Unsync … from QuickBooks", as the row's status allows, greyed
-    out with the reason when it cannot work now (quickbooks/preflight.py)."""
+    """The row's Sync item, or its Unsync item, as its status allows; greyed out with the
+    reason when it cannot work now (quickbooks/preflight.py)."""
     status = record.qbo_status
     if status.can_sync:
         return menu_item(sync_label, kit.url("sync", record), disabled_hint=sync_blocker(record))
