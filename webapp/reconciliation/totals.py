@@ -113,13 +113,14 @@ def _balance_differs():
 
 
 def _rows_in_period(period: Period, client_ids, *, mismatched_only: bool = False):
-    """(model, query) for the invoices, payments and refunds of `client_ids` in the period;
-    `client_ids` may be a column (correlated) or a list of ids."""
-    refund_client = Payment.client_id
+    """(model, its client column, its date column, query) for the invoices, payments and
+    refunds of `client_ids` dated in the period, in that order. `client_ids` is a list of ids,
+    or a column the queries are correlated with; `mismatched_only` keeps the rows that are not
+    plainly in QuickBooks (and invoices whose open balance differs there)."""
     queries = (
         (Invoice, Invoice.client_id, Invoice.issue_date),
         (Payment, Payment.client_id, Payment.received_on),
-        (Refund, refund_client, Refund.refunded_on),
+        (Refund, Payment.client_id, Refund.refunded_on),  # a refund's client is its payment's
     )
     for model, client_column, day_column in queries:
         query = select(model).where(
@@ -153,13 +154,13 @@ def page_of_clients(
         query = query.where(ClientAccount.id == client_id)
     if search:
         query = query.where(client_name_contains(ClientAccount.id, period.firm_id, search, dialect))
-    having = [
+    has_rows = [
         exists(rows.with_only_columns(model.id))
         for model, _client, _day, rows in _rows_in_period(
             period, ClientAccount.id, mismatched_only=mismatched_only
         )
     ]
-    query = query.where(or_(*having)).order_by(
+    query = query.where(or_(*has_rows)).order_by(
         func.lower(ClientAccount.display_name), ClientAccount.id
     )
     found = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
