@@ -1,7 +1,11 @@
 """Rows the integration tests share, and a QuickBooks user acting in QBO directly."""
 
+import threading
+from contextlib import contextmanager
+
 import pytest
 import requests
+from werkzeug.serving import make_server
 
 from tests.support.qbo import committed
 from webapp.extensions import db
@@ -118,3 +122,25 @@ def books(qbo_firm, make):
     payment = make.payment(invoice, amount="450.00", sync_requested=True)
     db.session.commit()
     return client, invoice, payment
+
+
+@pytest.fixture
+def webhooks_to_app(qbo_app, qbo_firm):
+    """`with webhooks_to_app(format=...):` the emulator delivers its webhooks to the app, served
+    on a real port for the test, until the block ends."""
+    server = make_server("127.0.0.1", 0, qbo_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_port}/settings/integrations/quickbooks/webhook"
+    control = qbo_firm.emulator.control
+    token = qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"]
+
+    @contextmanager
+    def delivering(**options):
+        control.set_webhook("ledgerbridge-demo", endpoint, verifier_token=token, **options)
+        try:
+            yield
+        finally:
+            control.set_webhook("ledgerbridge-demo", "")
+
+    yield delivering
+    server.shutdown()

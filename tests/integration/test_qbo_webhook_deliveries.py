@@ -1,7 +1,7 @@
 """Webhook deliveries from QuickBooks: both formats, signed, stored before they are answered,
 and harmless when duplicated, reordered or throttled on the way to being applied.
 
-The emulator delivers to the app on a real port (`served_app`); the rest of what comes back
+The emulator delivers to the app on a real port (`webhooks_to_app`); the rest of what comes back
 from QuickBooks (CDC catch-up, the changes applied to rows) is in test_qbo_two_way.py.
 """
 
@@ -91,23 +91,15 @@ def test_both_webhook_formats_are_stored_once_per_event(qbo_app, client, qbo_fir
 
 
 def test_a_cloudevents_delivery_from_the_emulator_flags_a_deleted_payment(
-    qbo_app, qbo_firm, synced_payment, qbo_user, served_app, run_jobs
+    qbo_app, qbo_firm, synced_payment, qbo_user, webhooks_to_app, run_jobs
 ):
     control = qbo_firm.emulator.control
-    control.set_webhook(
-        "ledgerbridge-demo",
-        f"{served_app}{WEBHOOK}",
-        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
-        format="cloudevents",
-    )
-    try:
+    with webhooks_to_app(format="cloudevents"):
         current = qbo_user.read("Payment", synced_payment.qbo_id)
         qbo_user.post(
             "payment", {"Id": current["Id"], "SyncToken": current["SyncToken"]}, operation="delete"
         )
         control.deliver_webhooks()
-    finally:
-        control.set_webhook("ledgerbridge-demo", "")
     run_jobs()
     assert synced_payment.qbo_status is SyncStatus.NOT_SYNCED
     assert synced_payment.qbo_remote_state is RemoteState.DELETED
@@ -138,29 +130,10 @@ def test_webhook_work_throttled_by_quickbooks_is_retried_and_never_lost(
     assert qbo_firm.connection.cdc_error is None
 
 
-@pytest.fixture
-def served_app(qbo_app):
-    """The app on a real port, so the emulator can deliver webhooks to it."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, qbo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
 def test_duplicated_and_reordered_deliveries_import_one_payment(
-    qbo_app, qbo_firm, synced_invoice, qbo_user, served_app, run_jobs
+    qbo_app, qbo_firm, synced_invoice, qbo_user, webhooks_to_app, run_jobs
 ):
     control = qbo_firm.emulator.control
-    control.set_webhook(
-        "ledgerbridge-demo",
-        f"{served_app}{WEBHOOK}",
-        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
-    )
     control.set_faults(
         qbo_firm.realm_id,
         webhook_duplicate_rate=1.0,
@@ -168,14 +141,14 @@ def test_duplicated_and_reordered_deliveries_import_one_payment(
         webhook_reorder_ms=1,
     )
     try:
-        qbo_user.receive_payment(synced_invoice.qbo_id, "200.00")
-        qbo_user.receive_payment(synced_invoice.qbo_id, "250.00")
-        for _ in range(5):
-            control.deliver_webhooks()
-        run_jobs()
+        with webhooks_to_app():
+            qbo_user.receive_payment(synced_invoice.qbo_id, "200.00")
+            qbo_user.receive_payment(synced_invoice.qbo_id, "250.00")
+            for _ in range(5):
+                control.deliver_webhooks()
+            run_jobs()
     finally:
         control.clear_faults(qbo_firm.realm_id)
-        control.set_webhook("ledgerbridge-demo", "")
     events = db.session.execute(db.select(QboWebhookEvent)).scalars().all()
     assert len({e.event_id for e in events}) == len(events)  # each stored once
     assert sorted(p.amount for p in synced_invoice.payments) == [

@@ -1,11 +1,9 @@
 """Intuit webhooks: the emulator calls our endpoint over HTTP, a job re-reads what changed."""
 
 import json
-import threading
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from webapp.extensions import db
 from webapp.models import SyncStatus
@@ -13,16 +11,6 @@ from webapp.quickbooks.sync import request_sync
 from webapp.quickbooks.webhooks import signature
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def served_app(qbo_app):
-    """The app on a real port, so the emulator can deliver webhooks to it."""
-    server = make_server("127.0.0.1", 0, qbo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture
@@ -39,15 +27,10 @@ def synced_payment(qbo_firm, make, run_jobs):
 
 
 def test_a_payment_deleted_in_quickbooks_becomes_not_synced(
-    qbo_app, qbo_firm, synced_payment, served_app, run_jobs
+    qbo_app, qbo_firm, synced_payment, webhooks_to_app, run_jobs
 ):
     control = qbo_firm.emulator.control
-    control.set_webhook(
-        "ledgerbridge-demo",
-        f"{served_app}/settings/integrations/quickbooks/webhook",
-        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
-    )
-    try:
+    with webhooks_to_app():
         tokens = control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
         response = requests.post(
             f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}/payment?operation=delete",
@@ -61,8 +44,6 @@ def test_a_payment_deleted_in_quickbooks_becomes_not_synced(
             e for e in control.webhook_events(qbo_firm.realm_id) if e["status"] == "delivered"
         ]
         assert delivered
-    finally:
-        control.set_webhook("ledgerbridge-demo", "")
     run_jobs()
     assert synced_payment.qbo_status is SyncStatus.NOT_SYNCED
     assert synced_payment.qbo_id is None
@@ -97,17 +78,12 @@ def test_a_signed_webhook_needs_no_login_or_csrf(qbo_app, client):
 
 
 def test_the_echo_of_our_own_create_is_recognised_and_costs_no_call(
-    qbo_app, qbo_firm, make, served_app, run_jobs
+    qbo_app, qbo_firm, make, webhooks_to_app, run_jobs
 ):
     from webapp.models import QboWebhookEvent
 
     control = qbo_firm.emulator.control
-    control.set_webhook(
-        "ledgerbridge-demo",
-        f"{served_app}/settings/integrations/quickbooks/webhook",
-        verifier_token=qbo_app.config["QBO_WEBHOOK_VERIFIER_TOKEN"],
-    )
-    try:
+    with webhooks_to_app():
         client = make.client(qbo_firm.firm)
         db.session.commit()
         request_sync(client, qbo_firm.user)
@@ -115,8 +91,6 @@ def test_the_echo_of_our_own_create_is_recognised_and_costs_no_call(
         assert client.qbo_status is SyncStatus.SYNCED
         calls = len(control.requests(qbo_firm.realm_id))
         control.deliver_webhooks()  # QuickBooks tells us of the customer we just made
-    finally:
-        control.set_webhook("ledgerbridge-demo", "")
     run_jobs()  # an echo that arrived before our job stored the create is settled here
     events = db.session.scalars(db.select(QboWebhookEvent)).all()
     assert [(e.entity, e.entity_id) for e in events] == [("Customer", client.qbo_id)]
