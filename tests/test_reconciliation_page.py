@@ -47,21 +47,27 @@ def test_totals_count_quickbooks_side_from_what_each_row_knows(client, user, mak
     assert gone.number in page
 
 
-def test_a_page_holds_fifty_clients_by_name_and_links_to_the_next(client, user, make):
+def test_a_page_holds_fifty_clients_by_name_and_the_pager_swaps_the_results(client, user, make):
     for n in range(53):
         make.invoice(make.client(user.firm, display_name=f"Client {n:02d}"), "10.00")
     make.client(user.firm, display_name="Client without rows")
     db.session.commit()
 
-    first = client.get(f"/reconciliation/?{PERIOD}").text
+    first = client.get(f"/reconciliation/?{PERIOD}&q=client").text
     assert first.count('<tr id="recon-client-') == 50
     assert "Client 00" in first and "Client 49" in first and "Client 50" not in first
-    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "Page 1 of 2 · 53 rows" in first
+    assert 'rel="prev"' not in first
+    next_url = re.search(r'<a href="([^"]+)" hx-get="[^"]+"[^>]*rel="next"', first).group(1)
+    assert "q=client" in next_url and "start=2026-01-01" in next_url  # the filters go along
 
-    second = client.get(f"/reconciliation/?{PERIOD}&page=2").text
+    htmx = {"HX-Request": "true", "HX-Target": "recon-results"}
+    second = client.get(next_url.replace("&amp;", "&"), headers=htmx).text
+    assert '<div id="recon-results">' in second
+    assert "<html" not in second  # the results alone
     assert second.count('<tr id="recon-client-') == 3
     assert "Client 52" in second and "without rows" not in second
-    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert "Page 2 of 2" in second and 'rel="next"' not in second and 'rel="prev"' in second
 
 
 def test_a_client_with_many_mismatches_lists_the_first_and_counts_them_all(client, user, make):
@@ -92,5 +98,5 @@ def test_filters_narrow_to_a_name_and_to_clients_with_mismatches(client, user, m
     assert 'value="tidy"' in named
     nobody = client.get(f"/reconciliation/?{PERIOD}&q=tidy&mismatches=1").text
     assert "No client matches these filters in this period." in nobody
-    for hostile in ("page=-1", "page=99999999999999999999", "client_id=99999999999999", "q=%00"):
+    for hostile in ("after=-1", "before=99999999999999999999", "client_id=99999999999999", "q=%00"):
         assert client.get(f"/reconciliation/?{PERIOD}&{hostile}").status_code == 200

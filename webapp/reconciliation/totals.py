@@ -4,7 +4,8 @@ QuickBooks' side is what the rows know of their QBO objects (kept fresh by webho
 a row not in QuickBooks counts nothing there, a row changed there counts QuickBooks' amount,
 a row deleted or voided there counts nothing. So the page costs no call to QuickBooks.
 
-A firm of 100,000 payments has 25,000 clients, so the page shows 50 clients at a time, and
+A firm of 100,000 payments has 25,000 clients, so the page shows 50 clients at a time (seek
+paging, as the lists), and
 what it reads does not grow with the firm: the rows that are plainly in QuickBooks (Synced,
 nothing flagged) are summed by the database, per client of the page; only the others, each
 one a mismatch to list, are read one by one, and at most MISMATCHES_SHOWN of them are listed
@@ -25,10 +26,10 @@ from ..extensions import db
 from ..i18n import amount, day, translated
 from ..i18n import lazy_gettext as _l
 from ..models import ZERO, ClientAccount, Invoice, Payment, Refund, SyncStatus, client_name_contains
+from ..synced_lists.paging import Page, SeekOrder, seek_page
 
 KINDS = ("invoices", "payments", "refunds", "open_balance")
 CENT = Decimal("0.01")
-PAGE_SIZE = 50  # clients a page
 MISMATCHES_SHOWN = 25  # listed per client; the count says how many there are
 LABELS = {
     "invoices": _l("Invoices"),
@@ -89,11 +90,10 @@ def _theirs_amount(record, ours: Decimal, field_name: str) -> tuple[Decimal | No
 
 @dataclass
 class Report:
-    """One page of clients with their totals; `has_next` when more clients follow."""
+    """One page of clients with their totals, and the page for the pager."""
 
     rows: list[ClientTotals]
-    page: int
-    has_next: bool
+    page: Page
 
 
 @dataclass(frozen=True)
@@ -140,31 +140,35 @@ def _rows_in_period(period: Period, client_ids, *, mismatched_only: bool = False
         yield model, client_column, day_column, query
 
 
+CLIENT_ORDER = SeekOrder(
+    ClientAccount, (func.lower(ClientAccount.display_name), ClientAccount.id), False
+)
+
+
 def page_of_clients(
     period: Period,
-    page: int,
     search: str = "",
     client_id: int | None = None,
     mismatched_only: bool = False,
     dialect: str = "sqlite",
-) -> tuple[list[ClientAccount], bool]:
-    """The clients with any row in the period (or any mismatch), by name, `page` of them."""
-    query = select(ClientAccount).where(ClientAccount.firm_id == period.firm_id)
+) -> Page:
+    """The page the request asks for of the clients with any row in the period (or any
+    mismatch), by name: seek paging, as the lists page (synced_lists/paging.py)."""
+    where = [ClientAccount.firm_id == period.firm_id]
     if client_id is not None:
-        query = query.where(ClientAccount.id == client_id)
+        where.append(ClientAccount.id == client_id)
     if search:
-        query = query.where(client_name_contains(ClientAccount.id, period.firm_id, search, dialect))
+        where.append(client_name_contains(ClientAccount.id, period.firm_id, search, dialect))
     has_rows = [
         exists(rows.with_only_columns(model.id))
         for model, _client, _day, rows in _rows_in_period(
             period, ClientAccount.id, mismatched_only=mismatched_only
         )
     ]
-    query = query.where(or_(*has_rows)).order_by(
-        func.lower(ClientAccount.display_name), ClientAccount.id
+    where.append(or_(*has_rows))
+    return seek_page(
+        select(ClientAccount).where(*where), select(ClientAccount.id).where(*where), CLIENT_ORDER
     )
-    found = db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
 
 def reconcile(
@@ -175,19 +179,18 @@ def reconcile(
     *,
     search: str = "",
     mismatched_only: bool = False,
-    page: int = 1,
     dialect: str = "sqlite",
 ) -> Report:
-    """Totals per client for rows dated within [start, end], with their mismatches, one page of
-    clients (by name) at a time."""
+    """Totals per client for rows dated within [start, end], with their mismatches, for the
+    page of clients (by name) the request asks for."""
     period = Period(firm_id, start, end)
-    clients, has_next = page_of_clients(period, page, search, client_id, mismatched_only, dialect)
-    totals = {client.id: ClientTotals(client) for client in clients}
+    page = page_of_clients(period, search, client_id, mismatched_only, dialect)
+    totals = {client.id: ClientTotals(client) for client in page.items}
     ids = list(totals)
     if ids:
         _add_plain_sums(period, ids, totals)
         _add_the_others(period, ids, totals)
-    return Report(list(totals.values()), page, has_next)
+    return Report(list(totals.values()), page)
 
 
 def _add_plain_sums(period: Period, ids: list[int], totals: dict[int, ClientTotals]) -> None:

@@ -67,7 +67,6 @@ def index():
         client_id = None
     search = search_term()
     mismatched_only = request.args.get("mismatches") == "1"
-    page = min(parse_id(request.args.get("page", "")) or 1, MAX_PAGE)
     report = reconcile(
         current_user.firm_id,
         start,
@@ -75,29 +74,30 @@ def index():
         client_id,
         search=search,
         mismatched_only=mismatched_only,
-        page=page,
         dialect=db.engine.dialect.name,
     )
     args = {"start": start.isoformat(), "end": end.isoformat(), "q": search or None}
     args |= {"mismatches": "1" if mismatched_only else None, "client_id": client_id}
+    context = {
+        "report": report,
+        "rows": report.rows,
+        "kinds": KINDS,
+        "labels": LABELS,
+        "start": start,
+        "end": end,
+        "search": search,
+        "mismatched_only": mismatched_only,
+        "args": {key: value for key, value in args.items() if value is not None},
+        "shown": MISMATCHES_SHOWN,
+    }
+    if is_fragment_request("recon-results"):  # the pager's links swap the results alone
+        return render_template("reconciliation/_results.html", **context)
     return render_template(
         "reconciliation/index.html",
-        report=report,
-        rows=report.rows,
-        kinds=KINDS,
-        labels=LABELS,
-        start=start,
-        end=end,
         errors={"start": start_error, "end": end_error},
-        search=search,
-        mismatched_only=mismatched_only,
-        args={key: value for key, value in args.items() if value is not None},
-        shown=MISMATCHES_SHOWN,
         attention=attention_counts(current_user.firm_id),
+        **context,
     )
-
-
-MAX_PAGE = 100_000  # a page number past every firm's clients, and within what OFFSET takes
 
 
 def _record(record_type: str, record_id: int):
