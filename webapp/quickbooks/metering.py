@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..models import QboCallCount, utcnow
@@ -69,22 +71,25 @@ class CallMeter:
 
 
 def add_counts(conn, realm_id: str, counts: Counter, month: str | None = None) -> None:
+    """Add `counts` to the month's totals in one statement: an insert that adds to the row
+    already there (ON CONFLICT … DO UPDATE, on SQLite and PostgreSQL alike), so two workers
+    counting at once both count, and a job's counts cost one statement, not one per kind."""
+    if not counts:
+        return
     month = month or utcnow().strftime("%Y-%m")
     table = QboCallCount.__table__
-    for kind, number in counts.items():
-        where = (table.c.realm_id == realm_id) & (table.c.month == month) & (table.c.kind == kind)
-        done = conn.execute(
-            update(table).where(where).values(count=table.c.count + number)
-        ).rowcount
-        if done:
-            continue
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(table).values(realm_id=realm_id, month=month, kind=kind, count=number)
-                )
-        except IntegrityError:  # another worker inserted it first
-            conn.execute(update(table).where(where).values(count=table.c.count + number))
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[conn.dialect.name]
+    rows = [
+        {"realm_id": realm_id, "month": month, "kind": kind, "count": number}
+        for kind, number in sorted(counts.items())
+    ]
+    statement = insert(table).values(rows)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["realm_id", "month", "kind"],
+            set_={"count": table.c.count + statement.excluded.count},
+        )
+    )
 
 
 def monthly_counts(realm_id: str, month: str | None = None) -> dict[str, int]:
