@@ -4,9 +4,8 @@ import json
 from decimal import Decimal
 
 import pytest
-import requests
 
-from tests.support.qbo import committed, qbo_api
+from tests.support.qbo import committed
 from webapp.extensions import db
 from webapp.models import Payment, PaymentSource, SyncEvent, SyncReason, SyncStatus
 from webapp.quickbooks.state import SyncAction, start
@@ -34,11 +33,8 @@ def test_client_becomes_a_qbo_customer(qbo_firm, books, sync):
     assert [(e.action, e.outcome) for e in events] == [("sync", "queued"), ("sync", "synced")]
 
 
-def test_client_links_an_existing_customer_with_the_same_name(qbo_firm, books, sync):
-    base, headers = qbo_api(qbo_firm)
-    made = requests.post(
-        f"{base}/customer", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
-    ).json()["Customer"]
+def test_client_links_an_existing_customer_with_the_same_name(qbo_firm, books, sync, qbo_user):
+    made = qbo_user.post("customer", {"DisplayName": "Acme Dental LLC"})["Customer"]
     client, _, _ = books
     sync(client, qbo_firm.user)
     assert client.qbo_status is SyncStatus.SYNCED
@@ -46,11 +42,8 @@ def test_client_links_an_existing_customer_with_the_same_name(qbo_firm, books, s
     assert len(qbo_firm.entities("Customer")) == 1
 
 
-def test_a_vendor_with_the_same_name_fails_with_what_to_do(qbo_firm, books, sync):
-    base, headers = qbo_api(qbo_firm)
-    requests.post(
-        f"{base}/vendor", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
-    )
+def test_a_vendor_with_the_same_name_fails_with_what_to_do(qbo_firm, books, sync, qbo_user):
+    qbo_user.post("vendor", {"DisplayName": "Acme Dental LLC"})
     client, _, _ = books
     sync(client, qbo_firm.user)
     assert client.qbo_status is SyncStatus.FAILED
@@ -187,20 +180,13 @@ def test_payment_goes_to_the_chosen_deposit_account(qbo_firm, books, sync, clien
 
 
 def test_an_inactive_deposit_account_fails_with_a_reason_that_says_so(
-    qbo_firm, books, sync, client
+    qbo_firm, books, sync, client, qbo_user
 ):
     client.post(
         "/settings/integrations/quickbooks/deposit",
         data={"deposit_account_enabled": "y", "deposit_account": "36"},
     )
-    base, headers = qbo_api(qbo_firm)
-    savings = requests.get(f"{base}/account/36", headers=headers, timeout=5).json()["Account"]
-    requests.post(
-        f"{base}/account",
-        json={"Id": "36", "SyncToken": savings["SyncToken"], "sparse": True, "Active": False},
-        headers=headers,
-        timeout=5,
-    )
+    qbo_user.edit("Account", "36", Active=False)  # "Savings" made inactive in QuickBooks
     account, _, payment = books
     sync(account, qbo_firm.user)
     sync(payment, qbo_firm.user)
@@ -226,26 +212,16 @@ def test_refund_becomes_a_refund_receipt_from_the_payments_deposit_account(
     assert receipt["CustomerRef"]["value"] == client.qbo_id
 
 
-def test_after_fixing_a_name_clash_in_quickbooks_sync_again_goes_through(qbo_firm, books, sync):
-    base, headers = qbo_api(qbo_firm)
-    vendor = requests.post(
-        f"{base}/vendor", json={"DisplayName": "Acme Dental LLC"}, headers=headers, timeout=5
-    ).json()["Vendor"]
+def test_after_fixing_a_name_clash_in_quickbooks_sync_again_goes_through(
+    qbo_firm, books, sync, qbo_user
+):
+    vendor = qbo_user.post("vendor", {"DisplayName": "Acme Dental LLC"})["Vendor"]
     client, _, _ = books
     sync(client, qbo_firm.user)
     assert client.qbo_reason == SyncReason.NAME_CLASH.value
     assert client.qbo_sync_generation == 1  # refused: nothing to replay, the next try is new
-    requests.post(  # the user renames the vendor in QuickBooks, as the reason says
-        f"{base}/vendor",
-        json={
-            "Id": vendor["Id"],
-            "SyncToken": vendor["SyncToken"],
-            "sparse": True,
-            "DisplayName": "Acme Dental Supplies",
-        },
-        headers=headers,
-        timeout=5,
-    ).raise_for_status()
+    # The user renames the vendor in QuickBooks, as the reason says.
+    qbo_user.edit("Vendor", vendor["Id"], DisplayName="Acme Dental Supplies")
     # QBO answers a repeated requestid with its first answer, the refusal: a new one is needed.
     sync(client, qbo_firm.user)
     assert client.qbo_status is SyncStatus.SYNCED

@@ -6,9 +6,8 @@ for. The rows come from the `books` fixture (tests/integration/conftest.py).
 """
 
 import pytest
-import requests
 
-from tests.support.qbo import committed, qbo_api
+from tests.support.qbo import committed
 from webapp.extensions import db
 from webapp.models import SyncStatus
 from webapp.quickbooks import mapping
@@ -70,14 +69,13 @@ def test_unsync_client_unlinks_its_invoices_and_deletes_no_customer(
 
 
 def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
-    qbo_firm, books, sync, run_jobs, monkeypatch
+    qbo_firm, books, sync, run_jobs, monkeypatch, qbo_user
 ):
     from webapp.quickbooks.client import QboClient
 
     client, _, payment = books
     sync(client, qbo_firm.user)
     sync(payment, qbo_firm.user)
-    base, headers = qbo_api(qbo_firm)
     original_read = QboClient.read
     edited = []
 
@@ -86,17 +84,7 @@ def test_unsync_rereads_a_stale_synctoken_once_and_deletes(
         if entity == "Payment" and not edited:
             # Someone edits the payment in QuickBooks between our read and our delete.
             edited.append(True)
-            requests.post(
-                f"{base}/payment",
-                json={
-                    "Id": entity_id,
-                    "SyncToken": current["SyncToken"],
-                    "sparse": True,
-                    "PrivateNote": "edited",
-                },
-                headers=headers,
-                timeout=5,
-            ).raise_for_status()
+            qbo_user.edit("Payment", entity_id, PrivateNote="edited")
         return current
 
     monkeypatch.setattr(QboClient, "read", read_then_someone_edits)

@@ -207,11 +207,3 @@ def committed(requested):
     """What a sync request did, known once the commit that sends its job went through."""
     db.session.commit()
     return requested.outcome
-
-
-def qbo_api(qbo_firm) -> tuple[str, dict]:
-    """The company's API base URL and headers with a fresh token, to act in QBO directly."""
-    tokens = qbo_firm.emulator.control.issue_tokens("ledgerbridge-demo", qbo_firm.realm_id)
-    base = f"{qbo_firm.emulator.url}/v3/company/{qbo_firm.realm_id}"
-    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
-    return base, headers
