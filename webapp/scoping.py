@@ -27,6 +27,14 @@ def parse_id(value) -> int | None:
     return int(value) if _ID.fullmatch(value) else None
 
 
+def row_id(value) -> int | None:
+    """An id a row can have: from a query string or form (text, read by parse_id) or a form
+    field's data (an int). None for anything else, zero, and ids no integer column holds."""
+    if isinstance(value, str):
+        value = parse_id(value)
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
 def get_for_firm_or_404(model, object_id: int):
     """Return the row if it belongs to the current user's firm; another firm's row is a 404."""
     row = db.session.get(model, object_id)

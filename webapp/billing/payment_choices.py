@@ -21,7 +21,7 @@ from wtforms.fields import SelectChoice
 from ..extensions import db
 from ..i18n import amount, day
 from ..models import ClientAccount, Invoice
-from ..scoping import MAX_ID
+from ..scoping import row_id
 
 CHOICES_SHOWN = 100
 SEARCH_MAX_LENGTH = 100
@@ -60,7 +60,7 @@ def offer_clients(form, firm_id: int, query: str = "") -> None:
     form.client_query = query
     form.choices_shown = CHOICES_SHOWN
     found = found[:CHOICES_SHOWN]
-    chosen = chosen_id(form.client_id.data)
+    chosen = row_id(form.client_id.data)
     if chosen is not None and all(row.id != chosen for row in found):
         name = db.session.scalar(
             select(ClientAccount.display_name).where(
@@ -96,7 +96,7 @@ def offer_invoices(form, firm_id: int, client_id: int | None, query: str = "") -
         found = [OpenInvoice(*row) for row in db.session.execute(listed.limit(CHOICES_SHOWN + 1))]
         form.invoice_search = bool(query) or len(found) > CHOICES_SHOWN
         form.open_invoices = found[:CHOICES_SHOWN]
-        chosen = chosen_id(form.invoice_id.data)
+        chosen = row_id(form.invoice_id.data)
         if chosen is not None and all(i.id != chosen for i in form.open_invoices):
             # Whatever the search says, the chosen invoice stays among the options.
             row = db.session.execute(open_invoices.where(Invoice.id == chosen)).first()
@@ -114,11 +114,6 @@ def offer_invoices(form, firm_id: int, client_id: int | None, query: str = "") -
         )
         for i in form.open_invoices
     ]
-
-
-def chosen_id(value) -> int | None:
-    """A chosen id worth looking up: an int a database id can be (junk and huge ones are None)."""
-    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
 def _placeholder(client_id, form) -> str:

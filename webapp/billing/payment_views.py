@@ -13,13 +13,13 @@ from ..i18n import amount, translated
 from ..i18n import lazy_gettext as _l
 from ..models import ClientAccount, Invoice, Payment, PaymentMethod, SyncStatus
 from ..quickbooks.sync import sync_after_create
-from ..scoping import firm_select, get_or_404, posted_row
+from ..scoping import firm_select, get_or_404, posted_row, row_id
 from ..synced_lists import ChoiceFilter, Column, SyncedList, oob_row
 from . import bp
 from .forms import PaymentForm, RefundForm
 from .invoice_views import invoice_select, render_invoice_row
 from .operations import AmountTooLarge, record_payment, refund_payment
-from .payment_choices import chosen_id, offer_clients, offer_invoices, search_text
+from .payment_choices import offer_clients, offer_invoices, search_text
 from .qbo_warning import link_to, open_in_quickbooks, warning_for
 
 ORIGINS = ("payments", "invoices")
@@ -98,7 +98,7 @@ def _payment_form(client_id=None, invoice_id=None, with_clients=True, **kwargs) 
     firm_id = current_user.firm_id
     if with_clients:
         offer_clients(form, firm_id, search_text(request.values.get("client_q")))
-    client_id = chosen_id(form.client_id.data)
+    client_id = row_id(form.client_id.data)
     offer_invoices(form, firm_id, client_id, search_text(request.values.get("invoice_q")))
     return form
 

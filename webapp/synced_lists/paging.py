@@ -22,7 +22,7 @@ from flask_login import current_user
 from sqlalchemy import Select, func, tuple_
 
 from ..extensions import db
-from ..scoping import MAX_ID, parse_id
+from ..scoping import row_id
 
 COUNT_LIMIT = 1000
 
@@ -96,8 +96,7 @@ class Page:
 
 
 def _cursor(name: str) -> int | None:
-    value = parse_id(request.args.get(name))
-    return value if value is not None and 0 < value <= MAX_ID else None
+    return row_id(request.args.get(name))
 
 
 def _count(ids: Select, limit: int = COUNT_LIMIT + 1) -> int:

@@ -10,7 +10,7 @@ from flask_babel import LazyString
 from sqlalchemy import Select
 
 from ..models import SyncStatus
-from ..scoping import MAX_ID, parse_id
+from ..scoping import row_id
 
 MAX_WATCHED = 500  # a page shows 50 rows; anything beyond this is not our page's poller
 MAX_SEARCH = 100
@@ -70,9 +70,9 @@ def parse_watch() -> dict[int, str]:
     watched: dict[int, str] = {}
     for value in request.args.getlist("watch")[:MAX_WATCHED]:
         raw_id, _, state = value.partition(":")
-        row_id = parse_id(raw_id)
-        if row_id is not None and 0 < row_id <= MAX_ID and _valid_state(state):
-            watched[row_id] = state
+        watched_id = row_id(raw_id)
+        if watched_id is not None and _valid_state(state):
+            watched[watched_id] = state
     return watched
 
 
