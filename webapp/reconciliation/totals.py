@@ -5,11 +5,11 @@ a row not in QuickBooks counts nothing there, a row changed there counts QuickBo
 a row deleted or voided there counts nothing. So the page costs no call to QuickBooks.
 
 A firm of 100,000 payments has 25,000 clients, so the page shows 50 clients at a time (seek
-paging, as the lists), and
-what it reads does not grow with the firm: the rows that are plainly in QuickBooks (Synced,
-nothing flagged) are summed by the database, per client of the page; only the others, each
-one a mismatch to list, are read one by one, and at most MISMATCHES_SHOWN of them are listed
-per client. (Reading every row of the period into Python took 60 s and 87 MB of HTML.)
+paging, as the lists), and what it reads does not grow with the firm: the rows that are plainly
+in QuickBooks (Synced, nothing flagged) are summed by the database, per client of the page; only
+the others, each one a mismatch to list, are read one by one, and at most MISMATCHES_SHOWN of
+them are listed per client. (Reading every row of the period into Python took 60 s and 87 MB of
+HTML at 100,000 payments.)
 """
 
 from __future__ import annotations
@@ -148,15 +148,12 @@ CLIENT_ORDER = SeekOrder(
 def page_of_clients(
     period: Period,
     search: str = "",
-    client_id: int | None = None,
     mismatched_only: bool = False,
     dialect: str = "sqlite",
 ) -> Page:
     """The page the request asks for of the clients with any row in the period (or any
     mismatch), by name: seek paging, as the lists page (synced_lists/paging.py)."""
     where = [ClientAccount.firm_id == period.firm_id]
-    if client_id is not None:
-        where.append(ClientAccount.id == client_id)
     if search:
         where.append(client_name_contains(ClientAccount.id, period.firm_id, search, dialect))
     has_rows = [
@@ -175,7 +172,6 @@ def reconcile(
     firm_id: int,
     start: date,
     end: date,
-    client_id: int | None = None,
     *,
     search: str = "",
     mismatched_only: bool = False,
@@ -184,7 +180,7 @@ def reconcile(
     """Totals per client for rows dated within [start, end], with their mismatches, for the
     page of clients (by name) the request asks for."""
     period = Period(firm_id, start, end)
-    page = page_of_clients(period, search, client_id, mismatched_only, dialect)
+    page = page_of_clients(period, search, mismatched_only, dialect)
     totals = {client.id: ClientTotals(client) for client in page.items}
     ids = list(totals)
     if ids:

@@ -17,7 +17,7 @@ from ..i18n import translated
 from ..models import SYNCED_MODELS, SyncStatus
 from ..quickbooks.keep_ours import request_keep_ours
 from ..quickbooks.sync import SyncNotAllowed
-from ..scoping import MAX_ID, get_or_404, parse_id
+from ..scoping import get_or_404
 from ..synced_lists.query_args import search_term
 from . import bp
 from .attention import attention_counts
@@ -62,25 +62,20 @@ def index():
     if start > end:
         end_error = _("The end is before the start.")
         start, end = end, start
-    client_id = parse_id(request.args.get("client_id", ""))
-    if client_id is not None and not 0 < client_id <= MAX_ID:
-        client_id = None
     search = search_term()
     mismatched_only = request.args.get("mismatches") == "1"
     report = reconcile(
         current_user.firm_id,
         start,
         end,
-        client_id,
         search=search,
         mismatched_only=mismatched_only,
         dialect=db.engine.dialect.name,
     )
     args = {"start": start.isoformat(), "end": end.isoformat(), "q": search or None}
-    args |= {"mismatches": "1" if mismatched_only else None, "client_id": client_id}
+    args["mismatches"] = "1" if mismatched_only else None
     context = {
         "report": report,
-        "rows": report.rows,
         "kinds": KINDS,
         "labels": LABELS,
         "start": start,
