@@ -3,8 +3,9 @@
 A list page renders 50 rows, each with its row menu, and an `{% import %}` in those partials ran
 once per row: about 200 imports a page, each comparing the importing template's globals with the
 macro file's. As globals, each macro file is built once per process (again when it changes, with
-template auto-reload on). A template may still import one; that only costs more. The row menu's pieces, the hottest of
-all, are Python functions (row_menus.py).
+template auto-reload on). A template may still import one; that only costs more. The row menu's
+pieces, the hottest of all, are Python functions (row_menus.py), and so is a row's URL
+(row_urls.py).
 """
 
 from __future__ import annotations

@@ -275,7 +275,7 @@ def _take_on(run: BulkRun, kind: str, stage: int, ids: list[int], now) -> int:
     row's status as it is now; one compare-and-set UPDATE of the rows behind the run's items,
     exactly as a single-row action claims its row; and the items of rows that changed meanwhile
     dropped. Row by row (an UPDATE … RETURNING per 500 ids and status, then ORM inserts), taking
-    on 100,000 payments took 7.2 s inside the click's request.
+    on 100,000 payments took 7 to 8 s inside the click's request; now about half that.
     """
     if not ids:
         return 0
